@@ -1,0 +1,87 @@
+"""The build: a flat list of named steps over the whole fleet.
+
+1. load every host (layers merged, schema checked);
+2. run the fleet checks;
+3. for each requested host without errors: compile to Ignition, pack the
+   ISO, write ``build/<host>.ign``, ``out/<host>.iso`` and ``build/<host>.d``.
+
+A host with an error gets no output at all: stale files from an earlier
+build are removed, so make never takes them as up to date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+
+from hostiso import depfile, fsutil
+from hostiso.compile import compile_host
+from hostiso.diagnostics import Diagnostic, Mark, error
+from hostiso.fleet import Host, Layout, load_fleet
+from hostiso.fleetcheck import check_fleet, iso_label
+from hostiso.iso import build_iso
+from hostiso.transpile.common import DEFAULT_SPEC, to_json
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    spec: str = DEFAULT_SPEC
+    epoch: int = 0
+    build_dir: FsPath = FsPath("build")
+    out_dir: FsPath = FsPath("out")
+    pretty: bool = True
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def load_checked(layout: Layout) -> list[Host]:
+    hosts = load_fleet(layout)
+    check_fleet(hosts)
+    return hosts
+
+
+def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
+    hosts = load_checked(layout)
+    by_stem = {h.stem: h for h in hosts}
+    result = BuildResult()
+    for stem in stems if stems is not None else list(by_stem):
+        host = by_stem.get(stem)
+        if host is None:
+            result.diagnostics.append(_no_such_host(layout, stem))
+            continue
+        build_host(layout, host, options, result)
+    return result
+
+
+def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
+    path = layout.display(layout.configs / f"{stem}.yaml")
+    return error("no-such-host", f"no host file {path}", mark=Mark(path, 1, 1))
+
+
+def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
+    return (options.build_dir / f"{host.stem}.ign", options.out_dir / f"{host.stem}.iso",
+            options.build_dir / f"{host.stem}.d")
+
+
+def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildResult) -> None:
+    ign_path, iso_path, dep_path = outputs(host, options)
+    fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
+    if not host.failed:
+        compiled = compile_host(host, options.spec, layout.files)
+        host.diagnostics += compiled.diagnostics
+    if host.failed:
+        fsutil.remove(ign_path, iso_path)
+        result.failed.append(host.stem)
+    else:
+        assert compiled.ignition is not None
+        data = to_json(compiled.ignition, options.pretty)
+        fsutil.write_private(ign_path, data)
+        iso = build_iso({"config.json": data}, iso_label(host), options.epoch)
+        fsutil.write_private(iso_path, iso)
+        result.built.append(host.stem)
+    result.diagnostics += host.diagnostics

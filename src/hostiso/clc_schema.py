@@ -1,0 +1,226 @@
+"""The host file: hostiso's shorthands plus every Container Linux Config section.
+
+Field names and nesting follow ct's Container Linux Config.  Section bodies
+for etcd, flannel, docker, update and locksmith are checked by their own
+translators (their options depend on the version), so here they are only
+required to be mappings.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from hostiso.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
+
+UNIT_SUFFIXES = (
+    ".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target",
+    ".path", ".timer", ".snapshot", ".slice", ".scope",
+)
+NETWORKD_SUFFIXES = (".network", ".netdev", ".link")
+_UNIT_CHARS = re.compile(r"^[A-Za-z0-9:_.\\@-]+$")
+_HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
+_IFNAME = re.compile(r"^[^\s/:]{1,15}$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-][0-9A-Fa-f]{2}){5}$")
+
+
+def check_abs_path(value: str) -> str | None:
+    if not value.startswith("/"):
+        return f"path '{value}' must be absolute (start with /)"
+    return None
+
+
+def _unit_name(value: str, suffixes: tuple[str, ...], what: str) -> str | None:
+    if not value or len(value) > 255 or not _UNIT_CHARS.match(value):
+        return f"'{value}' is not a valid {what} name"
+    if not value.endswith(suffixes):
+        return f"{what} name '{value}' must end in one of: {', '.join(suffixes)}"
+    stem = value.rsplit(".", 1)[0]
+    if not stem or stem.startswith("@") or stem.count("@") > 1:
+        return f"'{value}' is not a valid {what} name"
+    return None
+
+
+def check_unit_name(value: str) -> str | None:
+    return _unit_name(value, UNIT_SUFFIXES, "systemd unit")
+
+
+def check_networkd_name(value: str) -> str | None:
+    return _unit_name(value, NETWORKD_SUFFIXES, "networkd unit")
+
+
+def check_dropin_name(value: str) -> str | None:
+    if "/" in value or not value.endswith(".conf") or value == ".conf":
+        return f"drop-in name '{value}' must be a file name ending in .conf"
+    return None
+
+
+def check_hostname(value: str) -> str | None:
+    if len(value) > 253 or not _HOSTNAME.match(value):
+        return f"'{value}' is not a valid hostname (letters, digits, '-' and '.' only)"
+    return None
+
+
+def check_interface(value: str) -> str | None:
+    if not _IFNAME.match(value):
+        return f"'{value}' is not a valid interface name (at most 15 characters, no spaces)"
+    return None
+
+
+def check_mac(value: str) -> str | None:
+    if not _MAC.match(value):
+        return f"'{value}' is not a MAC address like 52:54:00:12:34:56"
+    return None
+
+
+def check_interface_cidr(value: str) -> str | None:
+    if "/" not in value:
+        return f"'{value}' needs a prefix length, like 192.168.1.10/24"
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        return f"'{value}' is not an IPv4 or IPv6 address with prefix length"
+    return None
+
+
+def check_ip(value: str) -> str | None:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return f"'{value}' is not an IP address"
+    return None
+
+
+def check_network(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        return f"'{value}' is not a network in CIDR form ({exc})"
+    return None
+
+
+def _s(doc: str = "", **kw: Any) -> Scalar:
+    return Scalar(kind="string", doc=doc, **kw)
+
+
+_INT = Scalar(kind="integer")
+_BOOL = Scalar(kind="boolean")
+_STRS = ListOf(item=_s())
+_PATH = _s("absolute path", check=check_abs_path, code="relative-path")
+_MODE = Scalar(kind="integer", doc="file mode; write it in octal, like 0644")
+
+_VERIFICATION = Obj(fields={"hash": Obj(fields={"function": _s(enum=("sha512",)), "sum": _s()})})
+_SOURCE = Obj(fields={"source": _s(), "verification": _VERIFICATION})
+_OWNER = Obj(fields={"id": _INT, "name": _s()})
+
+_CONTENTS = Obj(fields={
+    "inline": _s("the file's text"),
+    "local": _s("a file under the files directory"),
+    "template": _s("a jinja2 template under the files directory"),
+    "remote": Obj(fields={
+        "url": _s(), "compression": _s(enum=("gzip",)), "verification": _VERIFICATION,
+    }),
+})
+_NODE_FIELDS: dict[str, Type] = {
+    "filesystem": _s(), "path": _PATH, "user": _OWNER, "group": _OWNER, "overwrite": _BOOL,
+}
+_FILE = Obj(fields={**_NODE_FIELDS, "contents": _CONTENTS, "mode": _MODE, "append": _BOOL},
+            required=("path",))
+_DIRECTORY = Obj(fields={**_NODE_FIELDS, "mode": _MODE}, required=("path",))
+_LINK = Obj(fields={**_NODE_FIELDS, "target": _s(), "hard": _BOOL}, required=("path", "target"))
+
+_FILESYSTEM = Obj(fields={
+    "name": _s(),
+    "mount": Obj(fields={
+        "device": _PATH,
+        "format": _s(enum=("ext4", "btrfs", "xfs", "vfat", "swap")),
+        "wipe_filesystem": _BOOL, "label": _s(), "uuid": _s(), "options": _STRS,
+        "create": Obj(fields={"force": _BOOL, "options": _STRS}),
+    }, required=("device", "format")),
+    "path": _PATH,
+}, required=("name",))
+_PARTITION = Obj(fields={
+    "label": _s(), "number": _INT, "size": Scalar(kind="any"), "start": Scalar(kind="any"),
+    "type_guid": _s(), "guid": _s(), "wipe_partition_entry": _BOOL, "should_exist": _BOOL,
+})
+_DISK = Obj(fields={"device": _PATH, "wipe_table": _BOOL, "partitions": ListOf(item=_PARTITION)},
+            required=("device",))
+_RAID = Obj(fields={
+    "name": _s(), "level": _s(), "devices": ListOf(item=_PATH), "spares": _INT,
+    "options": _STRS,
+}, required=("name", "level", "devices"))
+
+_DROPIN = Obj(fields={
+    "name": _s(check=check_dropin_name, code="bad-unit-name"), "contents": _s(),
+}, required=("name",))
+_UNIT = Obj(fields={
+    "name": _s(check=check_unit_name, code="bad-unit-name"),
+    "enable": _BOOL, "enabled": _BOOL, "mask": _BOOL, "contents": _s(),
+    "dropins": ListOf(item=_DROPIN),
+}, required=("name",))
+_NETWORKD_UNIT = Obj(fields={
+    "name": _s(check=check_networkd_name, code="bad-unit-name"),
+    "contents": _s(), "dropins": ListOf(item=_DROPIN),
+}, required=("name",))
+
+_USER_CREATE = Obj(fields={
+    "uid": _INT, "gecos": _s(), "home_dir": _s(), "no_create_home": _BOOL,
+    "primary_group": _s(), "groups": _STRS, "no_user_group": _BOOL, "system": _BOOL,
+    "no_log_init": _BOOL, "shell": _s(),
+})
+_USER = Obj(fields={
+    "name": _s(), "password_hash": _s(), "password_file": _s("a file under secrets/"),
+    "password": _s("never allowed: plaintext in git"),
+    "ssh_authorized_keys": _STRS, "uid": _INT, "gecos": _s(), "home_dir": _s(),
+    "no_create_home": _BOOL, "primary_group": _s(), "groups": _STRS, "no_user_group": _BOOL,
+    "system": _BOOL, "no_log_init": _BOOL, "shell": _s(), "create": _USER_CREATE,
+}, required=("name",))
+_GROUP = Obj(fields={"name": _s(), "gid": _INT, "password_hash": _s(), "system": _BOOL},
+             required=("name",))
+
+_IGNITION = Obj(fields={
+    "config": Obj(fields={"append": ListOf(item=_SOURCE), "replace": _SOURCE}),
+    "timeouts": Obj(fields={"http_response_headers": _INT, "http_total": _INT}),
+    "security": Obj(fields={"tls": Obj(fields={"certificate_authorities": ListOf(item=_SOURCE)})}),
+    "proxy": Obj(fields={"http_proxy": _s(), "https_proxy": _s(), "no_proxy": _STRS}),
+})
+
+_ROUTE = Obj(fields={
+    "destination": _s(check=check_network, code="bad-network"),
+    "gateway": _s(check=check_ip, code="bad-address"),
+}, required=("destination", "gateway"))
+NETWORK = Obj(doc="shorthand for the networkd unit 10-static.network", fields={
+    "interface": _s(check=check_interface, code="bad-interface"),
+    "mac": _s(check=check_mac, code="bad-mac"),
+    "addresses": ListOf(item=_s(check=check_interface_cidr, code="bad-address")),
+    "gateway": _s(check=check_ip, code="bad-address"),
+    "dns": ListOf(item=_s(check=check_ip, code="bad-address")),
+    "domains": _STRS,
+    "routes": ListOf(item=_ROUTE),
+})
+
+_SECTION = MapOf(value=Scalar(kind="any"))
+
+HOST = Obj(doc="A hostiso host file or overlay", fields={
+    "hostname": _s("writes /etc/hostname", check=check_hostname, code="bad-hostname"),
+    "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
+    "vars": MapOf(doc="values for templates"),
+    "network": NETWORK,
+    "iso_label": _s("ISO volume label; default from the hostname"),
+    "etcd_tls": _BOOL,
+    "ignition": _IGNITION,
+    "storage": Obj(fields={
+        "disks": ListOf(item=_DISK), "raid": ListOf(item=_RAID),
+        "filesystems": ListOf(item=_FILESYSTEM), "files": ListOf(item=_FILE),
+        "directories": ListOf(item=_DIRECTORY), "links": ListOf(item=_LINK),
+    }),
+    "systemd": Obj(fields={"units": ListOf(item=_UNIT)}),
+    "networkd": Obj(fields={"units": ListOf(item=_NETWORKD_UNIT)}),
+    "passwd": Obj(fields={"users": ListOf(item=_USER), "groups": ListOf(item=_GROUP)}),
+    "etcd": Nullable(inner=_SECTION),
+    "flannel": Nullable(inner=_SECTION),
+    "docker": Nullable(inner=_SECTION),
+    "update": Nullable(inner=_SECTION),
+    "locksmith": Nullable(inner=_SECTION),
+})

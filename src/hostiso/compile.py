@@ -1,0 +1,67 @@
+"""One host's effective config -> Ignition, with every problem placed in its file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path as FsPath
+from typing import Any
+
+from hostiso.diagnostics import Diagnostic, Path
+from hostiso.fleet import Host
+from hostiso.ignition.validate import validate_ignition
+from hostiso.localfiles import read_confined
+from hostiso.transpile.common import DEFAULT_SPEC, Context, LocalReader
+from hostiso.transpile.convert import transpile
+
+PENDING_SECTIONS = ("etcd", "flannel", "docker", "update", "locksmith")
+
+
+@dataclass
+class Compiled:
+    ignition: dict[str, Any] | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def local_reader(files_dir: FsPath | None) -> LocalReader | None:
+    if files_dir is None:
+        return None
+    return lambda name, path: read_confined(files_dir, name, path)
+
+
+def compile_clc(clc: dict[str, Any], spec: str = DEFAULT_SPEC,
+                files_dir: FsPath | None = None) -> Compiled:
+    """Transpile a checked CLC; diagnostics carry logical input paths."""
+    ctx = Context(spec=spec, read_local=local_reader(files_dir))
+    out = Compiled(None, ctx.diagnostics)
+    for section in PENDING_SECTIONS:
+        if section in clc:
+            ctx.error("unsupported-section",
+                      f"the '{section}' section is not supported yet; it would be dropped",
+                      (section,))
+    ignition = transpile(clc, ctx)
+    for problem in validate_ignition(ignition):
+        out.diagnostics.append(replace(problem, path=input_path(problem.path, ctx.origins)))
+    if not any(d.is_error for d in out.diagnostics):
+        out.ignition = ignition
+    return out
+
+
+def input_path(output: Path, origins: dict[Path, Path]) -> Path:
+    """The input path an output path came from (the nearest mapped parent)."""
+    for n in range(len(output), 0, -1):
+        found = origins.get(output[:n])
+        if found is not None:
+            return found
+    return output[:1]
+
+
+def compile_host(host: Host, spec: str = DEFAULT_SPEC,
+                 files_dir: FsPath | None = None) -> Compiled:
+    compiled = compile_clc(host.plain(), spec, files_dir)
+    compiled.diagnostics = [place(d, host) for d in compiled.diagnostics]
+    return compiled
+
+
+def place(diagnostic: Diagnostic, host: Host) -> Diagnostic:
+    d = diagnostic if diagnostic.host else diagnostic.for_host(host.name)
+    return d if d.mark is not None else d.at(host.locate(d.path))

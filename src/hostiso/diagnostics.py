@@ -1,0 +1,105 @@
+"""The one diagnostic type, carried through every stage and never raised.
+
+Stages speak in logical paths (``("passwd", "users", 0, "password_hash")``);
+positions are attached at the edge by a locator that knows which layer set
+each value.  A diagnostic with a position already (YAML syntax errors) keeps
+it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+Path = tuple[str | int, ...]
+
+
+class Severity(enum.IntEnum):
+    WARNING = 1
+    ERROR = 2
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A position in a file; line and col are 1-based."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    message: str
+    path: Path = ()
+    mark: Mark | None = None
+    host: str | None = None
+    related: tuple[tuple[str, Mark], ...] = ()
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def at(self, mark: Mark | None) -> Diagnostic:
+        return replace(self, mark=mark)
+
+    def prefixed(self, prefix: Path) -> Diagnostic:
+        return replace(self, path=prefix + self.path)
+
+    def for_host(self, host: str) -> Diagnostic:
+        return replace(self, host=host)
+
+    def format(self) -> str:
+        where = str(self.mark) if self.mark else "<unknown>"
+        return f"{where}: {self.severity}: {self.message}"
+
+
+def error(code: str, message: str, path: Path = (), mark: Mark | None = None) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, path, mark)
+
+
+def warning(code: str, message: str, path: Path = (), mark: Mark | None = None) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, path, mark)
+
+
+@dataclass
+class Diagnostics:
+    """An ordered collection that stages append to."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.items.extend(diagnostics)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.items)
+
+
+def format_path(path: Path) -> str:
+    """``("passwd", "users", 0, "name")`` -> ``passwd.users[0].name``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

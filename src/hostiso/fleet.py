@@ -1,0 +1,202 @@
+"""Loading the fleet: host files, their overlays, the merged effective tree.
+
+A fleet is a directory with ``configs/<host>.yaml`` and ``overlays/*.yaml``.
+A host's layers are ``overlays/all.yaml`` (if present), then
+``overlays/<group>.yaml`` for each of its groups in order, then the host file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from hostiso import clc_schema, merge, shorthands
+from hostiso.diagnostics import Diagnostic, Mark, Path, error
+from hostiso.schema import validate
+from hostiso.yamlload import Node, load_file, to_plain
+
+BUILTIN_GROUPS = frozenset({"etcd"})
+HOST_ONLY_KEYS = ("groups",)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a fleet's files live; ``display`` paths are relative to ``root``."""
+
+    root: FsPath
+
+    @property
+    def configs(self) -> FsPath:
+        return self.root / "configs"
+
+    @property
+    def overlays(self) -> FsPath:
+        return self.root / "overlays"
+
+    @property
+    def files(self) -> FsPath:
+        return self.root / "files"
+
+    @property
+    def secrets(self) -> FsPath:
+        return self.root / "secrets"
+
+    def display(self, path: FsPath) -> str:
+        try:
+            return os.path.relpath(path, self.root) if self.root != FsPath(".") else str(path)
+        except ValueError:  # pragma: no cover - other drive on Windows
+            return str(path)
+
+    def host_stems(self) -> list[str]:
+        if not self.configs.is_dir():
+            return []
+        return sorted(p.name[:-5] for p in self.configs.iterdir()
+                      if p.name.endswith(".yaml") and not p.name.startswith("."))
+
+
+@dataclass
+class Host:
+    stem: str
+    source: str
+    name: str = ""
+    groups: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    tree: Node | None = None
+    """The effective tree: shorthand base, overlays and the host file, merged."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def plain(self) -> dict[str, Any]:
+        value = to_plain(self.tree)
+        return value if isinstance(value, dict) else {}
+
+    def locate(self, path: Path) -> Mark | None:
+        return locate(self.tree, path)
+
+
+def locate(tree: Node | None, path: Path) -> Mark | None:
+    """The mark of the value at ``path``, or of its nearest existing parent."""
+    node = tree
+    mark = tree.mark if tree else None
+    for part in path:
+        if node is None:
+            break
+        child: Node | None = None
+        if isinstance(part, str) and isinstance(node.value, dict):
+            child = node.value.get(part)
+        elif isinstance(part, int) and isinstance(node.value, list) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, mark = child, child.mark
+    return mark
+
+
+class OverlayCache:
+    """Each overlay file is read and checked once per fleet."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._cache: dict[str, tuple[Node | None, list[Diagnostic]]] = {}
+
+    def get(self, name: str) -> tuple[str, Node | None, list[Diagnostic]] | None:
+        path = self.layout.overlays / f"{name}.yaml"
+        display = self.layout.display(path)
+        if display not in self._cache:
+            if not path.is_file():
+                return None
+            node, problems = load_file(str(path), display)
+            if node is not None:
+                problems += _check_overlay(node)
+            self._cache[display] = (node, problems)
+        node, problems = self._cache[display]
+        return display, node, problems
+
+
+def _check_overlay(node: Node) -> list[Diagnostic]:
+    problems = []
+    for key in HOST_ONLY_KEYS:
+        child = node.get(key)
+        if child is not None:
+            problems.append(error("host-only-key", f"'{key}' can only be set in a host file",
+                                  (key,), child.key_mark or child.mark))
+    return problems
+
+
+def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
+    path = layout.configs / f"{stem}.yaml"
+    host = Host(stem=stem, source=layout.display(path), name=stem)
+    host.inputs.append(host.source)
+    node, problems = load_file(str(path), host.source)
+    host.diagnostics += problems
+    if node is None:
+        return host
+    if not isinstance(node.value, dict):
+        host.diagnostics.append(error("wrong-type", "a host file must be a mapping", (), node.mark))
+        return host
+    layers = _layers(host, node, overlays)
+    if host.failed:
+        return host
+    _merge(host, layers)
+    return host
+
+
+def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
+    groups_node = node.get("groups")
+    groups: list[tuple[str, Node]] = []
+    if groups_node is not None:
+        if isinstance(groups_node.value, list):
+            groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
+            bad = [g for g in groups_node.value if not isinstance(g.value, str)]
+            for g in bad:
+                host.diagnostics.append(error("wrong-type", "a group name must be a string",
+                                              ("groups",), g.mark))
+        elif groups_node.value is not None:
+            host.diagnostics.append(error("wrong-type", "expected a list of group names",
+                                          ("groups",), groups_node.mark))
+    host.groups = [g for g, _ in groups]
+    layers = []
+    for name, gnode in [("all", None), *groups]:
+        found = overlays.get(name)
+        if found is None:
+            if gnode is not None and name not in BUILTIN_GROUPS:
+                host.diagnostics.append(_missing_overlay(name, gnode, overlays.layout))
+            continue
+        display, layer, problems = found
+        host.inputs.append(display)
+        host.diagnostics += problems
+        if layer is not None:
+            layers.append(layer)
+    layers.append(node)
+    return layers
+
+
+def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:
+    expected = layout.display(layout.overlays / f"{name}.yaml")
+    return error("missing-overlay", f"group '{name}' has no overlay: {expected} does not exist",
+                 ("groups",), gnode.mark)
+
+
+def _merge(host: Host, layers: list[Node]) -> None:
+    user = merge.merge_layers(layers)
+    assert user is not None
+    host.diagnostics += validate(user, clc_schema.HOST)
+    if host.failed:
+        host.tree = user
+        return
+    hostname = user.get("hostname")
+    if hostname is not None and isinstance(hostname.value, str):
+        host.name = hostname.value
+    base, problems = shorthands.expand(user, host.name)
+    host.diagnostics += problems
+    host.tree = merge.merge(base, user, ())
+
+
+def load_fleet(layout: Layout, stems: list[str] | None = None) -> list[Host]:
+    overlays = OverlayCache(layout)
+    return [load_host(layout, stem, overlays) for stem in (stems or layout.host_stems())]

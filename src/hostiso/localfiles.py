@@ -1,0 +1,31 @@
+"""Reading ``contents.local`` / ``contents.template`` from the files directory only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path as FsPath
+
+from hostiso.diagnostics import Diagnostic, Path, error
+
+
+def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
+    """The bytes of ``base/name``, refusing anything that escapes ``base``.
+
+    ``..`` components, absolute names and symlinks that lead outside are all
+    errors; so is a name that is not a regular file.
+    """
+    if os.path.isabs(name) or ".." in FsPath(name).parts:
+        return error("path-escape", f"'{name}' must be a relative path inside {base.name}/", path)
+    root = base.resolve()
+    target = (base / name).resolve()
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return error("path-escape", f"'{name}' leads outside {base.name}/ (through a symlink)",
+                     path)
+    if not target.is_file():
+        return error("local-file-missing", f"'{name}' is not a file in {base.name}/", path)
+    try:
+        return target.read_bytes()
+    except OSError as exc:
+        return error("local-file-missing", f"cannot read '{name}': {exc.strerror}", path)

@@ -1,0 +1,256 @@
+"""Option tables and how ct renders them: the machinery shared by the sections.
+
+ct declares each section's options as a struct whose fields carry a ``cli``
+(or ``locksmith``) tag; it walks the fields in declaration order and, for
+every option that is set, emits ``--FLAG=VALUE``.  Strings are quoted the
+way Go's ``%q`` quotes them, integers and booleans are written bare.  A set
+option is emitted even when it is ``false``, ``0`` or ``""``.
+
+Here a table is an ordered ``dict`` from option name to :class:`Option`;
+the dict order *is* ct's field order, so rendering is a walk over the table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from hostiso.diagnostics import Diagnostic, Path, error, warning
+
+Kind = Literal["string", "int", "bool"]
+OptionTable = dict[str, "Option"]
+
+_KINDS: dict[str, Kind] = {"s": "string", "i": "int", "b": "bool"}
+_GO_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One option: the flag (or variable) ct writes, its value type, and extras."""
+
+    flag: str
+    kind: Kind
+    deprecated: str | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Version:
+    """A dotted-triple version, as go-semver parses it."""
+
+    major: int
+    minor: int
+    patch: int
+    pre: str = ""
+    meta: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        text += f"-{self.pre}" if self.pre else ""
+        return text + (f"+{self.meta}" if self.meta else "")
+
+    @property
+    def minor_key(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+def parse_table(
+    spec: str, flags: Mapping[str, str] | None = None, extras: Mapping[str, Option] | None = None
+) -> OptionTable:
+    """Build a table from ``"name:k name:k ..."`` (k is s, i or b), in order.
+
+    The flag defaults to the name with ``_`` turned into ``-``; *flags*
+    overrides it per name; *extras* replaces whole entries (deprecations).
+    """
+    table: OptionTable = {}
+    for item in spec.split():
+        name, kind = item.split(":")
+        flag = (flags or {}).get(name, name.replace("_", "-"))
+        table[name] = (extras or {}).get(name, Option(flag, _KINDS[kind]))
+    return table
+
+
+def go_quote(text: str) -> str:
+    """Quote *text* exactly as Go's ``strconv.Quote`` (``%q``) does."""
+    out = []
+    for char in text:
+        if char in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[char])
+        elif char == " " or char.isprintable():
+            out.append(char)
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\x{ord(char):02x}")
+        elif 0xD800 <= ord(char) <= 0xDFFF:
+            out.append("\\ufffd")
+        elif ord(char) < 0x10000:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def render_value(value: str | int | bool) -> str:
+    """A value as ct's ``%v`` after quoting strings: ``"x"``, ``5``, ``true``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return go_quote(value)
+
+
+def render_args(
+    table: OptionTable, values: Mapping[str, str | int | bool], fmt: str = "--{flag}={value}"
+) -> list[str]:
+    """Render the set options in table order."""
+    return [
+        fmt.format(flag=option.flag, value=render_value(values[name]))
+        for name, option in table.items()
+        if name in values
+    ]
+
+
+def assemble_dropin(exec_start: str, args: Iterable[str], env: Iterable[str] = ()) -> str:
+    """The ``[Service]`` drop-in ct assembles: environment, then ExecStart."""
+    lines = ["[Service]"]
+    lines += [f'Environment="{var}"' for var in env]
+    lines += ["ExecStart=", "ExecStart=" + "".join([exec_start, *(f" \\\n  {a}" for a in args)])]
+    return "\n".join(lines)
+
+
+def parse_version(raw: Any, path: Path) -> tuple[Version | None, list[Diagnostic]]:
+    """Parse ``MAJOR.MINOR.PATCH`` (optional ``-pre``/``+meta``, no ``v``)."""
+    text = raw if isinstance(raw, str) else None
+    match = _SEMVER.match(text) if text is not None else None
+    if match is None:
+        shown = repr(raw) if not isinstance(raw, str) else f'"{raw}"'
+        return None, [
+            error(
+                "invalid-version",
+                f"version {shown} is not a dotted triple like 3.5.0 "
+                "(no leading 'v', no wildcards; quote it in YAML)",
+                path,
+            )
+        ]
+    major, minor, patch, pre, meta = match.groups()
+    return Version(int(major), int(minor), int(patch), pre or "", meta or ""), []
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def check_value(
+    name: str, option: Option, value: Any, path: Path
+) -> tuple[str | int | bool | None, list[Diagnostic]]:
+    """Type-check one value; returns the value to render (or None) and diagnostics.
+
+    As in ct (go-yaml), a string option also takes a bare YAML integer or
+    boolean and uses its text; an int option takes integers only and a bool
+    option booleans only.
+    """
+    if option.kind == "bool" and isinstance(value, bool):
+        return value, []
+    if option.kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value, []
+    if option.kind == "string" and isinstance(value, str | int):
+        text = render_value(value) if not isinstance(value, str) else value
+        if option.pattern and not re.fullmatch(option.pattern, text):
+            return None, [
+                error(
+                    "invalid-value",
+                    f"{name} must match {option.pattern}, got {go_quote(text)}",
+                    path,
+                )
+            ]
+        return text, []
+    want = {"string": "a string", "int": "an integer", "bool": "true or false"}[option.kind]
+    got = "null" if value is None else type(value).__name__
+    return None, [error("wrong-type", f"{name} must be {want}, got {got}", path)]
+
+
+def check_options(
+    section: Mapping[str, Any],
+    table: OptionTable,
+    path: Path,
+    skip: Iterable[str] = (),
+    elsewhere: Mapping[str, str] | None = None,
+) -> tuple[dict[str, str | int | bool], list[Diagnostic]]:
+    """Validate a section's keys against *table*; return the usable values.
+
+    *skip* names keys handled by the caller (``version``).  *elsewhere*
+    maps an option that this table lacks to a note on where it is valid.
+    """
+    values: dict[str, str | int | bool] = {}
+    diags: list[Diagnostic] = []
+    skipped = set(skip)
+    for key, raw in section.items():
+        key_path = (*path, str(key))
+        if key in skipped:
+            continue
+        option = table.get(str(key))
+        if option is None:
+            diags.append(_unknown(str(key), table, skipped, key_path, elsewhere or {}))
+            continue
+        value, found = check_value(str(key), option, raw, key_path)
+        diags += found
+        if value is not None:
+            values[str(key)] = value
+        if option.deprecated and value is not None:
+            diags.append(warning("deprecated-option", option.deprecated, key_path))
+    return values, diags
+
+
+def _unknown(
+    key: str, table: OptionTable, skipped: set[str], path: Path, elsewhere: Mapping[str, str]
+) -> Diagnostic:
+    if key in elsewhere:
+        return error("unknown-key", f"'{key}' is not an option of {elsewhere[key]}", path)
+    hint = did_you_mean(key, [*table, *skipped])
+    return error("unknown-key", f"unknown key '{key}'{hint}", path)
+
+
+def check_templating(values: Mapping[str, str | int | bool], path: Path) -> list[Diagnostic]:
+    """ct treats any ``{`` or ``}`` in an argument as a platform placeholder.
+
+    Without ``--platform`` ct refuses the config ("platform must be specified
+    to use templating"); hostiso has no platform, so this is an error too.
+    """
+    return [
+        error(
+            "templating-unsupported",
+            f"{name} contains '{{' or '}}', which ct reads as a platform placeholder "
+            "such as {PRIVATE_IPV4}; hostiso has no cloud platform to fill it in, "
+            "so write the value itself",
+            (*path, name),
+        )
+        for name, value in values.items()
+        if isinstance(value, str) and ("{" in value or "}" in value)
+    ]
+
+
+def as_section(section: Any, path: Path) -> tuple[Mapping[str, Any] | None, list[Diagnostic]]:
+    """Accept a mapping (or None for an empty one); anything else is wrong-type."""
+    if section is None:
+        return {}, []
+    if isinstance(section, Mapping):
+        return section, []
+    got = type(section).__name__
+    return None, [error("wrong-type", f"{path[-1]} must be a mapping, got {got}", path)]

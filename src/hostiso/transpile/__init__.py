@@ -1,0 +1,1 @@
+"""Container Linux Config -> Ignition, one small converter per section."""
