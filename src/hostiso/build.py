@@ -17,9 +17,10 @@ from pathlib import Path as FsPath
 from hostiso import depfile, fsutil
 from hostiso.compile import compile_host
 from hostiso.diagnostics import Diagnostic, Mark, error
-from hostiso.fleet import Host, Layout, load_fleet
-from hostiso.fleetcheck import check_fleet, iso_label
+from hostiso.fleet import Host, Layout
+from hostiso.fleetcheck import iso_label
 from hostiso.iso import build_iso
+from hostiso.pipeline import load_checked
 from hostiso.transpile.common import DEFAULT_SPEC, to_json
 
 
@@ -37,12 +38,6 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-
-
-def load_checked(layout: Layout) -> list[Host]:
-    hosts = load_fleet(layout)
-    check_fleet(hosts)
-    return hosts
 
 
 def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:

@@ -13,8 +13,6 @@ from hostiso.localfiles import read_confined
 from hostiso.transpile.common import DEFAULT_SPEC, Context, LocalReader
 from hostiso.transpile.convert import transpile
 
-PENDING_SECTIONS = ("etcd", "flannel", "docker", "update", "locksmith")
-
 
 @dataclass
 class Compiled:
@@ -33,11 +31,6 @@ def compile_clc(clc: dict[str, Any], spec: str = DEFAULT_SPEC,
     """Transpile a checked CLC; diagnostics carry logical input paths."""
     ctx = Context(spec=spec, read_local=local_reader(files_dir))
     out = Compiled(None, ctx.diagnostics)
-    for section in PENDING_SECTIONS:
-        if section in clc:
-            ctx.error("unsupported-section",
-                      f"the '{section}' section is not supported yet; it would be dropped",
-                      (section,))
     ignition = transpile(clc, ctx)
     for problem in validate_ignition(ignition):
         out.diagnostics.append(replace(problem, path=input_path(problem.path, ctx.origins)))

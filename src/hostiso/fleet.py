@@ -63,8 +63,10 @@ class Host:
     name: str = ""
     groups: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    user: Node | None = None
+    """The layers the user wrote (overlays, then the host file), merged."""
     tree: Node | None = None
-    """The effective tree: shorthand base, overlays and the host file, merged."""
+    """The effective tree: the generated base layer under the user's layers."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
@@ -72,11 +74,11 @@ class Host:
         return any(d.is_error for d in self.diagnostics)
 
     def plain(self) -> dict[str, Any]:
-        value = to_plain(self.tree)
+        value = to_plain(self.tree if self.tree is not None else self.user)
         return value if isinstance(value, dict) else {}
 
     def locate(self, path: Path) -> Mark | None:
-        return locate(self.tree, path)
+        return locate(self.tree if self.tree is not None else self.user, path)
 
 
 def locate(tree: Node | None, path: Path) -> Mark | None:
@@ -139,10 +141,7 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
     if not isinstance(node.value, dict):
         host.diagnostics.append(error("wrong-type", "a host file must be a mapping", (), node.mark))
         return host
-    layers = _layers(host, node, overlays)
-    if host.failed:
-        return host
-    _merge(host, layers)
+    _merge(host, _layers(host, node, overlays))
     return host
 
 
@@ -183,20 +182,33 @@ def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:
 
 
 def _merge(host: Host, layers: list[Node]) -> None:
-    user = merge.merge_layers(layers)
-    assert user is not None
-    host.diagnostics += validate(user, clc_schema.HOST)
-    if host.failed:
-        host.tree = user
+    host.user = merge.merge_layers(layers)
+
+
+def check_schema(host: Host) -> None:
+    """Types, unknown keys and value formats of the merged (rendered) tree."""
+    if host.user is None:
         return
-    hostname = user.get("hostname")
+    host.diagnostics += validate(host.user, clc_schema.HOST)
+    hostname = host.user.get("hostname")
     if hostname is not None and isinstance(hostname.value, str):
         host.name = hostname.value
-    base, problems = shorthands.expand(user, host.name)
-    host.diagnostics += problems
-    host.tree = merge.merge(base, user, ())
+    elif clc_schema.check_hostname(host.stem):
+        host.diagnostics.append(error(
+            "bad-hostname", f"the file name '{host.stem}' is not a valid hostname; "
+            "rename the file or set 'hostname:'", (), Mark(host.source, 1, 1)))
 
 
-def load_fleet(layout: Layout, stems: list[str] | None = None) -> list[Host]:
+def expand(host: Host) -> None:
+    """The effective tree: shorthands and ct's sections under the user's layers."""
+    if host.user is None or host.failed:
+        return
+    base, problems = shorthands.expand(host.user, host.name)
+    host.diagnostics += [d if d.mark else d.at(locate(host.user, d.path)) for d in problems]
+    host.tree = merge.merge(base, host.user, ())
+
+
+def read_fleet(layout: Layout, stems: list[str] | None = None) -> list[Host]:
+    """Every host's layers, loaded and merged (no templates, no checks yet)."""
     overlays = OverlayCache(layout)
     return [load_host(layout, stem, overlays) for stem in (stems or layout.host_stems())]

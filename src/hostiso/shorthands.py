@@ -1,15 +1,18 @@
 """hostiso's shorthands, expanded into Container Linux Config nodes.
 
 ``hostname:`` becomes ``/etc/hostname``; ``network:`` becomes the networkd
-unit ``10-static.network``.  The expansion is a base layer under the host's
+unit ``10-static.network``; ct's service sections (etcd, flannel, docker,
+update and locksmith) become their units, drop-ins and files.  The expansion is a base layer under the host's
 own config, so a raw file or unit with the same path or name overrides it.
 Generated nodes carry the mark of the shorthand that produced them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from hostiso import sections
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.yamlload import Node, to_plain
 
@@ -36,6 +39,7 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
     if name is not None:
         files = [_build(hostname_file(name), mark)]
         base["storage"] = Node({"files": Node(files, mark)}, mark)
+    _expand_sections(tree, base, problems)
     network = tree.get("network")
     if network is not None and isinstance(network.value, dict):
         contents, problems = network_unit(to_plain(network), network.mark)
@@ -43,6 +47,58 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
             unit = _build({"name": STATIC_NETWORK_UNIT, "contents": contents}, network.mark)
             base["networkd"] = Node({"units": Node([unit], network.mark)}, network.mark)
     return Node(base, tree.mark), problems
+
+
+def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnostic]) -> None:
+    """ct's service sections become units and files in the base layer."""
+    units: list[Node] = []
+    files: list[Node] = []
+    for key, translate in SECTIONS:
+        node = tree.get(key)
+        if node is None and not (key == "update" and tree.get("locksmith") is not None):
+            continue
+        additions, found = translate(to_plain(tree))
+        problems.extend(found)
+        mark = node.mark if node is not None else tree.mark
+        for item in additions:
+            kind = item.pop("kind")
+            if kind == "unit":
+                units.append(_build(item, mark))
+            else:
+                item["contents"] = {"inline": item["contents"]}
+                files.append(_build(item, mark))
+    if units:
+        base["systemd"] = Node({"units": Node(units, tree.mark)}, tree.mark)
+    if files:
+        storage = base.setdefault("storage", Node({}, tree.mark))
+        existing = storage.value.get("files")
+        storage.value["files"] = Node((existing.value if existing else []) + files, tree.mark)
+
+
+def _etcd(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_etcd(clc.get("etcd"))
+
+
+def _flannel(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_flannel(clc.get("flannel"))
+
+
+def _docker(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_docker(clc.get("docker"))
+
+
+def _update(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_update(clc.get("update"), clc.get("locksmith"))
+
+
+Translator = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], list[Diagnostic]]]
+
+SECTIONS: tuple[tuple[str, Translator], ...] = (
+    ("etcd", _etcd),
+    ("flannel", _flannel),
+    ("docker", _docker),
+    ("update", _update),
+)
 
 
 def hostname_file(name: str) -> dict[str, Any]:

@@ -453,7 +453,8 @@ def _user(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     yield warning("ignition-user-create-deprecated", "the create object has been deprecated in "
                   "favor of user-level options", (*path, "create"))
     for key in _USER_FIELDS:
-        if obj.get(key) not in (None, "", False, []):
+        value = obj.get(key)
+        if value is not None and (key == "uid" or value not in ("", False, [])):
             yield error("ignition-user-create-conflict", "cannot use both the create object "
                         f"and the user-level {key} field", (*path, key))
 
@@ -492,10 +493,11 @@ def _partition_2_3(obj: Obj, path: Path) -> Iterator[Diagnostic]:
                         "shouldExist false needs a non-zero partition number", (*path, "number"))
 
 
-def _sectors(part: Obj, key: str) -> int:
+def _sectors(part: Obj, key: str, mib: bool) -> int:
     """A partition's start or size in 512-byte sectors (0 = let sgdisk choose)."""
-    mib = part.get(key + "MiB")
-    return int(mib) * 2048 if mib is not None else int(part.get(key) or 0)
+    if mib and part.get(key + "MiB") is not None:
+        return int(part[key + "MiB"]) * 2048
+    return int(part.get(key) or 0)
 
 
 @_rule("Disk")
@@ -516,29 +518,24 @@ def _disk(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
         if (part.get("start") or 0) % 2048:
             yield error("ignition-partition-misaligned", "partitions misaligned (start is not "
                         "a multiple of 2048 sectors)", (*where, i, "start"))
-    uses = {("MiB" if k.endswith("MiB") else "sectors") for p in parts for k in
-            ("size", "start", "sizeMiB", "startMiB") if p.get(k) is not None}
-    if len(uses) > 1:
+    mib = "sizeMiB" in ctx.schema["Partition"]
+    units = {("MiB" if k.endswith("MiB") else "sectors") for p in parts for k in
+             ("size", "start", "sizeMiB", "startMiB") if p.get(k) is not None}
+    if mib and len(units) > 1:
         yield error("ignition-partition-units", "cannot mix MiBs and sectors within a disk",
                     where)
-    for i in _overlapping(parts):
-        yield error("ignition-partition-overlap", "partitions overlap", (*where, i))
+    for j in _overlapping(parts, mib):
+        yield error("ignition-partition-overlap", "partitions overlap", (*where, j))
 
 
-def _overlapping(parts: list[Obj]) -> Iterator[int]:
-    for i, p in enumerate(parts):
-        p_start, p_end = _sectors(p, "start"), _sectors(p, "start") + _sectors(p, "size")
-        if not p_start:
-            continue  # placed by sgdisk; Ignition cannot know where
-        for j, o in enumerate(parts):
-            o_start = _sectors(o, "start")
-            o_end = o_start + _sectors(o, "size")
-            if i == j or not o_start:
-                continue
-            if (o_start <= p_start < o_end or o_start < p_end < o_end
-                    or (p_start < o_start and p_end > o_end)):
-                yield i
-                break
+def _overlapping(parts: list[Obj], mib: bool) -> Iterator[int]:
+    """Index of each partition that overlaps an earlier one (explicit starts only)."""
+    spans = [(_sectors(p, "start", mib), _sectors(p, "start", mib) + _sectors(p, "size", mib))
+             for p in parts]
+    for j, (start, end) in enumerate(spans):
+        if start and any(o_start and (o_start <= start < o_end or start <= o_start < end)
+                         for o_start, o_end in spans[:j]):
+            yield j
 
 
 # --------------------------------------------------------------------------

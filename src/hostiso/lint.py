@@ -1,0 +1,19 @@
+"""``hostiso lint``: every problem in the fleet, building nothing."""
+
+from __future__ import annotations
+
+from hostiso.compile import compile_host
+from hostiso.diagnostics import Diagnostic
+from hostiso.fleet import Layout
+from hostiso.pipeline import load_checked
+from hostiso.transpile.common import DEFAULT_SPEC
+
+
+def lint(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Diagnostic]:
+    """The same checks the build runs, for every host; nothing is written."""
+    out: list[Diagnostic] = []
+    for host in load_checked(layout):
+        if not host.failed:
+            host.diagnostics += compile_host(host, spec, layout.files).diagnostics
+        out += host.diagnostics
+    return out

@@ -1,0 +1,41 @@
+"""The fleet pipeline: a flat list of named steps over every host.
+
+Each step takes the whole fleet (a list of hosts) and adds to the hosts'
+trees and diagnostics; none raises.  ``lint`` and ``build`` both run
+exactly these steps, so the build never skips a check lint would make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hostiso import etcdfleet, fleet, fleetcheck, rules, templates
+from hostiso.fleet import Host, Layout
+
+Step = Callable[[list[Host]], None]
+
+
+def _each(step: Callable[[Host], None]) -> Step:
+    def run(hosts: list[Host]) -> None:
+        for host in hosts:
+            step(host)
+
+    return run
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("render-templates", templates.render_fleet),
+    ("check-schema", _each(fleet.check_schema)),
+    ("derive-etcd", etcdfleet.derive_fleet),
+    ("expand", _each(fleet.expand)),
+    ("check-unique", fleetcheck.check_fleet),
+    ("check-rules", rules.run_rules),
+)
+
+
+def load_checked(layout: Layout, stems: list[str] | None = None) -> list[Host]:
+    """Read the fleet and run every step on it."""
+    hosts = fleet.read_fleet(layout, stems)
+    for _name, step in STEPS:
+        step(hosts)
+    return hosts

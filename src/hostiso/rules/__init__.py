@@ -1,0 +1,36 @@
+"""Lint rules: small modules behind two registries.
+
+A host rule sees one host (its effective tree, ``host.plain()``) and yields
+diagnostics with logical paths; :func:`run_rules` places them at the
+file:line:col of the layer whose value won.  A fleet rule sees every host at
+once (and must stay linear in their number); it yields diagnostics already
+placed (``host.locate(path)``) and tagged with their host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from hostiso.diagnostics import Diagnostic
+from hostiso.fleet import Host
+
+HostRule = Callable[[Host], Iterable[Diagnostic]]
+FleetRule = Callable[[list[Host]], Iterable[tuple[Host, Diagnostic]]]
+
+HOST_RULES: dict[str, HostRule] = {}
+FLEET_RULES: dict[str, FleetRule] = {}
+
+
+def place(host: Host, diagnostic: Diagnostic) -> Diagnostic:
+    d = diagnostic if diagnostic.host else diagnostic.for_host(host.name)
+    return d if d.mark is not None else d.at(host.locate(d.path))
+
+
+def run_rules(hosts: list[Host]) -> None:
+    usable = [h for h in hosts if h.tree is not None and not h.failed]
+    for host in usable:
+        for rule in HOST_RULES.values():
+            host.diagnostics += [place(host, d) for d in rule(host)]
+    for fleet_rule in FLEET_RULES.values():
+        for host, d in fleet_rule(usable):
+            host.diagnostics.append(place(host, d))
