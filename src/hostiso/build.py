@@ -65,10 +65,10 @@ def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
 
 def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildResult) -> None:
     ign_path, iso_path, dep_path = outputs(host, options)
-    fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
     if not host.failed:
-        compiled = compile_host(host, options.spec, layout.files)
+        compiled = compile_host(host, options.spec, layout)
         host.diagnostics += compiled.diagnostics
+    fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
     if host.failed:
         fsutil.remove(ign_path, iso_path)
         result.failed.append(host.stem)

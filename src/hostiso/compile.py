@@ -7,7 +7,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path
-from hostiso.fleet import Host
+from hostiso.fleet import Host, Layout
 from hostiso.ignition.validate import validate_ignition
 from hostiso.localfiles import read_confined
 from hostiso.transpile.common import DEFAULT_SPEC, Context, LocalReader
@@ -29,7 +29,10 @@ def local_reader(files_dir: FsPath | None) -> LocalReader | None:
 def compile_clc(clc: dict[str, Any], spec: str = DEFAULT_SPEC,
                 files_dir: FsPath | None = None) -> Compiled:
     """Transpile a checked CLC; diagnostics carry logical input paths."""
-    ctx = Context(spec=spec, read_local=local_reader(files_dir))
+    return compile_with(clc, Context(spec=spec, read_local=local_reader(files_dir)))
+
+
+def compile_with(clc: dict[str, Any], ctx: Context) -> Compiled:
     out = Compiled(None, ctx.diagnostics)
     ignition = transpile(clc, ctx)
     for problem in validate_ignition(ignition):
@@ -48,9 +51,14 @@ def input_path(output: Path, origins: dict[Path, Path]) -> Path:
     return output[:1]
 
 
-def compile_host(host: Host, spec: str = DEFAULT_SPEC,
-                 files_dir: FsPath | None = None) -> Compiled:
-    compiled = compile_clc(host.plain(), spec, files_dir)
+def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
+    """Compile one host; every local file it reads joins its make inputs."""
+    def read(name: str, path: Path) -> bytes | Diagnostic:
+        host.inputs.append(layout.display(layout.files / name))
+        return read_confined(layout.files, name, path)
+
+    ctx = Context(spec=spec, read_local=read)
+    compiled = compile_with(host.plain(), ctx)
     compiled.diagnostics = [place(d, host) for d in compiled.diagnostics]
     return compiled
 

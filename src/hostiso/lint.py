@@ -14,6 +14,6 @@ def lint(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for host in load_checked(layout):
         if not host.failed:
-            host.diagnostics += compile_host(host, spec, layout.files).diagnostics
+            host.diagnostics += compile_host(host, spec, layout).diagnostics
         out += host.diagnostics
     return out

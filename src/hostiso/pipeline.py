@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from hostiso import etcdfleet, fleet, fleetcheck, rules, templates
+from hostiso import credentials, etcdfleet, etcdtls, fleet, fleetcheck, rules, templates
 from hostiso.fleet import Host, Layout
 
 Step = Callable[[list[Host]], None]
@@ -26,7 +26,9 @@ def _each(step: Callable[[Host], None]) -> Step:
 STEPS: tuple[tuple[str, Step], ...] = (
     ("render-templates", templates.render_fleet),
     ("check-schema", _each(fleet.check_schema)),
+    ("resolve-credentials", credentials.resolve_fleet),
     ("derive-etcd", etcdfleet.derive_fleet),
+    ("etcd-tls", etcdtls.add_tls),
     ("expand", _each(fleet.expand)),
     ("check-unique", fleetcheck.check_fleet),
     ("check-rules", rules.run_rules),

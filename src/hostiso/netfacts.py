@@ -1,0 +1,173 @@
+"""What a host's network looks like, whichever way the config wrote it.
+
+Facts come from the ``network:`` shorthand and from every raw networkd
+``.network`` unit (``[Match]``, ``[Network]``, ``[Address]``, ``[Route]``),
+so checks and templates see the same addresses either way.  Each fact keeps
+the logical path of the value it came from, for diagnostics.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from hostiso.diagnostics import Path
+
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Route:
+    destination: IPNetwork | None
+    gateway: IPAddress | None
+    path: Path
+
+
+@dataclass
+class Link:
+    """One ``.network`` unit (or the shorthand): what it matches and configures."""
+
+    unit: str
+    path: Path
+    names: list[str] = field(default_factory=list)
+    macs: list[str] = field(default_factory=list)
+    addresses: list[tuple[IPInterface, Path]] = field(default_factory=list)
+    gateways: list[tuple[IPAddress, Path]] = field(default_factory=list)
+    dns: list[tuple[IPAddress, Path]] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+
+
+@dataclass
+class NetFacts:
+    links: list[Link] = field(default_factory=list)
+
+    @property
+    def addresses(self) -> list[tuple[IPInterface, Path]]:
+        return [a for link in self.links for a in link.addresses]
+
+
+def parse_ini(text: str) -> list[tuple[str, str, str, int]]:
+    """``(section, key, value, line)`` for each assignment of a systemd INI text."""
+    out: list[tuple[str, str, str, int]] = []
+    section = ""
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            out.append((section, key.strip(), value.strip(), lineno))
+    return out
+
+
+def _ip(value: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _iface(value: str) -> IPInterface | None:
+    try:
+        return ipaddress.ip_interface(value) if "/" in value else None
+    except ValueError:
+        return None
+
+
+def _net(value: str) -> IPNetwork | None:
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+
+
+def link_from_unit(name: str, contents: str, path: Path) -> Link:
+    link = Link(unit=name, path=path)
+    route: dict[str, str] = {}
+    cpath = (*path, "contents")
+
+    def flush() -> None:
+        if route:
+            link.routes.append(Route(_net(route.get("Destination", "")),
+                                     _ip(route.get("Gateway", "")), cpath))
+            route.clear()
+
+    last_section = None
+    for section, key, value, _line in parse_ini(contents):
+        if section != last_section or (section == "Route" and key in route):
+            flush()
+        last_section = section
+        _assign(link, section, key, value, cpath, route)
+    flush()
+    return link
+
+
+def _assign(link: Link, section: str, key: str, value: str, cpath: Path,
+            route: dict[str, str]) -> None:
+    if section == "Match" and key == "Name":
+        link.names += value.split()
+    elif section == "Match" and key == "MACAddress":
+        link.macs += [m.lower() for m in value.split()]
+    elif section in ("Network", "Address") and key == "Address":
+        iface = _iface(value)
+        if iface is not None:
+            link.addresses.append((iface, cpath))
+    elif section == "Network" and key in ("Gateway", "DNS"):
+        for item in value.split():
+            ip = _ip(item)
+            if ip is not None:
+                target = link.gateways if key == "Gateway" else link.dns
+                target.append((ip, cpath))
+    elif section == "Route":
+        route[key] = value
+
+
+def link_from_shorthand(net: dict[str, Any]) -> Link:
+    base: Path = ("network",)
+    link = Link(unit="10-static.network", path=base)
+    if net.get("interface"):
+        link.names.append(str(net["interface"]))
+    if net.get("mac"):
+        link.macs.append(str(net["mac"]).lower().replace("-", ":"))
+    for i, a in enumerate(net.get("addresses") or []):
+        iface = _iface(str(a))
+        if iface is not None:
+            link.addresses.append((iface, (*base, "addresses", i)))
+    ip = _ip(str(net.get("gateway") or ""))
+    if ip is not None:
+        link.gateways.append((ip, (*base, "gateway")))
+    for i, d in enumerate(net.get("dns") or []):
+        dip = _ip(str(d))
+        if dip is not None:
+            link.dns.append((dip, (*base, "dns", i)))
+    for i, r in enumerate(net.get("routes") or []):
+        if isinstance(r, dict):
+            link.routes.append(Route(_net(str(r.get("destination") or "")),
+                                     _ip(str(r.get("gateway") or "")), (*base, "routes", i)))
+    return link
+
+
+def network_facts(clc: dict[str, Any]) -> NetFacts:
+    """Facts from a plain config: the shorthand (if any) and raw ``.network`` units.
+
+    A raw unit named like the shorthand's replaces it, as it does in the output.
+    """
+    facts = NetFacts()
+    units = (clc.get("networkd") or {}).get("units") or []
+    names = {u.get("name") for u in units if isinstance(u, dict)}
+    net = clc.get("network")
+    if isinstance(net, dict) and "10-static.network" not in names:
+        facts.links.append(link_from_shorthand(net))
+    for i, unit in enumerate(units):
+        if not isinstance(unit, dict):
+            continue
+        name = str(unit.get("name") or "")
+        if name.endswith(".network") and isinstance(unit.get("contents"), str):
+            facts.links.append(link_from_unit(name, unit["contents"],
+                                              ("networkd", "units", i)))
+    return facts
