@@ -30,10 +30,16 @@ $(VENV_STAMP): pyproject.toml
 build/.dir:
 	@mkdir -p build out && touch $@
 
+# A host removed from configs/ can change others (etcd members, templates):
+# when the list differs from the last build's, hostiso re-checks every host.
+ifneq ($(strip $(file <build/.hosts)),$(strip $(HOSTS)))
+FLEET_CHANGED := 1
+endif
+
 hosts: ## build out/<host>.iso and build/<host>.ign for every configs/<host>.yaml
 hosts: BATCH := 1
 hosts: $(ISOS)
-	@if [ -s $(QUEUE) ]; then $(HOSTISO) build --queue $(QUEUE); fi
+	@if [ -s $(QUEUE) ] || [ -n "$(FLEET_CHANGED)" ]; then $(HOSTISO) build --queue $(QUEUE); fi
 
 # Under `make hosts` each stale host only joins the queue (no process is
 # started), and one hostiso process builds the whole queue; `make out/x.iso`

@@ -30,7 +30,7 @@ class BuildOptions:
     epoch: int = 0
     build_dir: FsPath = FsPath("build")
     out_dir: FsPath = FsPath("out")
-    pretty: bool = True
+    pretty: bool = False
 
 
 @dataclass
@@ -41,16 +41,38 @@ class BuildResult:
 
 
 def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
+    """Build the named hosts (all when None), plus any whose fleet facts changed."""
     hosts = load_checked(layout)
     by_stem = {h.stem: h for h in hosts}
     result = BuildResult()
-    for stem in stems if stems is not None else list(by_stem):
+    wanted = list(by_stem) if stems is None else list(stems)
+    wanted += stale_by_fleet(hosts, set(wanted), options)
+    for stem in wanted:
         host = by_stem.get(stem)
         if host is None:
             result.diagnostics.append(_no_such_host(layout, stem))
             continue
         build_host(layout, host, options, result)
+    write_host_list(hosts, options)
     return result
+
+
+def stale_by_fleet(hosts: list[Host], wanted: set[str], options: BuildOptions) -> list[str]:
+    """Hosts make did not ask for whose output depends on a fleet fact that changed."""
+    stale = []
+    for host in hosts:
+        if host.stem in wanted or host.failed:
+            continue
+        stored = depfile.stored_digest(outputs(host, options)[2])
+        if stored is not None and stored != depfile.facts_digest(host):
+            stale.append(host.stem)
+    return stale
+
+
+def write_host_list(hosts: list[Host], options: BuildOptions) -> None:
+    """The stems make saw, so make can tell when a host file was removed."""
+    stems = " ".join(sorted(h.stem for h in hosts))
+    fsutil.write_text_if_changed(options.build_dir / ".hosts", stems + "\n")
 
 
 def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
@@ -59,8 +81,11 @@ def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
 
 
 def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
-    return (options.build_dir / f"{host.stem}.ign", options.out_dir / f"{host.stem}.iso",
-            options.build_dir / f"{host.stem}.d")
+    return (
+        options.build_dir / f"{host.stem}.ign",
+        options.out_dir / f"{host.stem}.iso",
+        options.build_dir / f"{host.stem}.d",
+    )
 
 
 def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildResult) -> None:

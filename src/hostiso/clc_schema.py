@@ -15,8 +15,18 @@ from typing import Any
 from hostiso.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
 
 UNIT_SUFFIXES = (
-    ".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target",
-    ".path", ".timer", ".snapshot", ".slice", ".scope",
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".snapshot",
+    ".slice",
+    ".scope",
 )
 NETWORKD_SUFFIXES = (".network", ".netdev", ".link")
 _UNIT_CHARS = re.compile(r"^[A-Za-z0-9:_.\\@-]+$")
@@ -114,113 +124,209 @@ _VERIFICATION = Obj(fields={"hash": Obj(fields={"function": _s(enum=("sha512",))
 _SOURCE = Obj(fields={"source": _s(), "verification": _VERIFICATION})
 _OWNER = Obj(fields={"id": _INT, "name": _s()})
 
-_CONTENTS = Obj(fields={
-    "inline": _s("the file's text"),
-    "local": _s("a file under the files directory"),
-    "template": _s("a jinja2 template under the files directory"),
-    "remote": Obj(fields={
-        "url": _s(), "compression": _s(enum=("gzip",)), "verification": _VERIFICATION,
-    }),
-})
+_CONTENTS = Obj(
+    fields={
+        "inline": _s("the file's text"),
+        "local": _s("a file under the files directory"),
+        "template": _s("a jinja2 template under the files directory"),
+        "remote": Obj(
+            fields={
+                "url": _s(),
+                "compression": _s(enum=("gzip",)),
+                "verification": _VERIFICATION,
+            }
+        ),
+    }
+)
 _NODE_FIELDS: dict[str, Type] = {
-    "filesystem": _s(), "path": _PATH, "user": _OWNER, "group": _OWNER, "overwrite": _BOOL,
+    "filesystem": _s(),
+    "path": _PATH,
+    "user": _OWNER,
+    "group": _OWNER,
+    "overwrite": _BOOL,
 }
-_FILE = Obj(fields={**_NODE_FIELDS, "contents": _CONTENTS, "mode": _MODE, "append": _BOOL},
-            required=("path",))
+_FILE = Obj(
+    fields={**_NODE_FIELDS, "contents": _CONTENTS, "mode": _MODE, "append": _BOOL},
+    required=("path",),
+)
 _DIRECTORY = Obj(fields={**_NODE_FIELDS, "mode": _MODE}, required=("path",))
 _LINK = Obj(fields={**_NODE_FIELDS, "target": _s(), "hard": _BOOL}, required=("path", "target"))
 
-_FILESYSTEM = Obj(fields={
-    "name": _s(),
-    "mount": Obj(fields={
-        "device": _PATH,
-        "format": _s(enum=("ext4", "btrfs", "xfs", "vfat", "swap")),
-        "wipe_filesystem": _BOOL, "label": _s(), "uuid": _s(), "options": _STRS,
-        "create": Obj(fields={"force": _BOOL, "options": _STRS}),
-    }, required=("device", "format")),
-    "path": _PATH,
-}, required=("name",))
-_PARTITION = Obj(fields={
-    "label": _s(), "number": _INT, "size": Scalar(kind="any"), "start": Scalar(kind="any"),
-    "type_guid": _s(), "guid": _s(), "wipe_partition_entry": _BOOL, "should_exist": _BOOL,
-})
-_DISK = Obj(fields={"device": _PATH, "wipe_table": _BOOL, "partitions": ListOf(item=_PARTITION)},
-            required=("device",))
-_RAID = Obj(fields={
-    "name": _s(), "level": _s(), "devices": ListOf(item=_PATH), "spares": _INT,
-    "options": _STRS,
-}, required=("name", "level", "devices"))
+_FILESYSTEM = Obj(
+    fields={
+        "name": _s(),
+        "mount": Obj(
+            fields={
+                "device": _PATH,
+                "format": _s(enum=("ext4", "btrfs", "xfs", "vfat", "swap")),
+                "wipe_filesystem": _BOOL,
+                "label": _s(),
+                "uuid": _s(),
+                "options": _STRS,
+                "create": Obj(fields={"force": _BOOL, "options": _STRS}),
+            },
+            required=("device", "format"),
+        ),
+        "path": _PATH,
+    },
+    required=("name",),
+)
+_PARTITION = Obj(
+    fields={
+        "label": _s(),
+        "number": _INT,
+        "size": Scalar(kind="any"),
+        "start": Scalar(kind="any"),
+        "type_guid": _s(),
+        "guid": _s(),
+        "wipe_partition_entry": _BOOL,
+        "should_exist": _BOOL,
+    }
+)
+_DISK = Obj(
+    fields={"device": _PATH, "wipe_table": _BOOL, "partitions": ListOf(item=_PARTITION)},
+    required=("device",),
+)
+_RAID = Obj(
+    fields={
+        "name": _s(),
+        "level": _s(),
+        "devices": ListOf(item=_PATH),
+        "spares": _INT,
+        "options": _STRS,
+    },
+    required=("name", "level", "devices"),
+)
 
-_DROPIN = Obj(fields={
-    "name": _s(check=check_dropin_name, code="bad-unit-name"), "contents": _s(),
-}, required=("name",))
-_UNIT = Obj(fields={
-    "name": _s(check=check_unit_name, code="bad-unit-name"),
-    "enable": _BOOL, "enabled": _BOOL, "mask": _BOOL, "contents": _s(),
-    "dropins": ListOf(item=_DROPIN),
-}, required=("name",))
-_NETWORKD_UNIT = Obj(fields={
-    "name": _s(check=check_networkd_name, code="bad-unit-name"),
-    "contents": _s(), "dropins": ListOf(item=_DROPIN),
-}, required=("name",))
+_DROPIN = Obj(
+    fields={
+        "name": _s(check=check_dropin_name, code="bad-unit-name"),
+        "contents": _s(),
+    },
+    required=("name",),
+)
+_UNIT = Obj(
+    fields={
+        "name": _s(check=check_unit_name, code="bad-unit-name"),
+        "enable": _BOOL,
+        "enabled": _BOOL,
+        "mask": _BOOL,
+        "contents": _s(),
+        "dropins": ListOf(item=_DROPIN),
+    },
+    required=("name",),
+)
+_NETWORKD_UNIT = Obj(
+    fields={
+        "name": _s(check=check_networkd_name, code="bad-unit-name"),
+        "contents": _s(),
+        "dropins": ListOf(item=_DROPIN),
+    },
+    required=("name",),
+)
 
-_USER_CREATE = Obj(fields={
-    "uid": _INT, "gecos": _s(), "home_dir": _s(), "no_create_home": _BOOL,
-    "primary_group": _s(), "groups": _STRS, "no_user_group": _BOOL, "system": _BOOL,
-    "no_log_init": _BOOL, "shell": _s(),
-})
-_USER = Obj(fields={
-    "name": _s(), "password_hash": _s(), "password_file": _s("a file under secrets/"),
-    "password": _s("never allowed: plaintext in git"),
-    "ssh_authorized_keys": _STRS, "uid": _INT, "gecos": _s(), "home_dir": _s(),
-    "no_create_home": _BOOL, "primary_group": _s(), "groups": _STRS, "no_user_group": _BOOL,
-    "system": _BOOL, "no_log_init": _BOOL, "shell": _s(), "create": _USER_CREATE,
-}, required=("name",))
-_GROUP = Obj(fields={"name": _s(), "gid": _INT, "password_hash": _s(), "system": _BOOL},
-             required=("name",))
+_USER_CREATE = Obj(
+    fields={
+        "uid": _INT,
+        "gecos": _s(),
+        "home_dir": _s(),
+        "no_create_home": _BOOL,
+        "primary_group": _s(),
+        "groups": _STRS,
+        "no_user_group": _BOOL,
+        "system": _BOOL,
+        "no_log_init": _BOOL,
+        "shell": _s(),
+    }
+)
+_USER = Obj(
+    fields={
+        "name": _s(),
+        "password_hash": _s(),
+        "password_file": _s("a file under secrets/"),
+        "password": _s("never allowed: plaintext in git"),
+        "ssh_authorized_keys": _STRS,
+        "uid": _INT,
+        "gecos": _s(),
+        "home_dir": _s(),
+        "no_create_home": _BOOL,
+        "primary_group": _s(),
+        "groups": _STRS,
+        "no_user_group": _BOOL,
+        "system": _BOOL,
+        "no_log_init": _BOOL,
+        "shell": _s(),
+        "create": _USER_CREATE,
+    },
+    required=("name",),
+)
+_GROUP = Obj(
+    fields={"name": _s(), "gid": _INT, "password_hash": _s(), "system": _BOOL}, required=("name",)
+)
 
-_IGNITION = Obj(fields={
-    "config": Obj(fields={"append": ListOf(item=_SOURCE), "replace": _SOURCE}),
-    "timeouts": Obj(fields={"http_response_headers": _INT, "http_total": _INT}),
-    "security": Obj(fields={"tls": Obj(fields={"certificate_authorities": ListOf(item=_SOURCE)})}),
-    "proxy": Obj(fields={"http_proxy": _s(), "https_proxy": _s(), "no_proxy": _STRS}),
-})
+_IGNITION = Obj(
+    fields={
+        "config": Obj(fields={"append": ListOf(item=_SOURCE), "replace": _SOURCE}),
+        "timeouts": Obj(fields={"http_response_headers": _INT, "http_total": _INT}),
+        "security": Obj(
+            fields={"tls": Obj(fields={"certificate_authorities": ListOf(item=_SOURCE)})}
+        ),
+        "proxy": Obj(fields={"http_proxy": _s(), "https_proxy": _s(), "no_proxy": _STRS}),
+    }
+)
 
-_ROUTE = Obj(fields={
-    "destination": _s(check=check_network, code="bad-network"),
-    "gateway": _s(check=check_ip, code="bad-address"),
-}, required=("destination", "gateway"))
-NETWORK = Obj(doc="shorthand for the networkd unit 10-static.network", fields={
-    "interface": _s(check=check_interface, code="bad-interface"),
-    "mac": _s(check=check_mac, code="bad-mac"),
-    "addresses": ListOf(item=_s(check=check_interface_cidr, code="bad-address")),
-    "gateway": _s(check=check_ip, code="bad-address"),
-    "dns": ListOf(item=_s(check=check_ip, code="bad-address")),
-    "domains": _STRS,
-    "routes": ListOf(item=_ROUTE),
-})
+_ROUTE = Obj(
+    fields={
+        "destination": _s(check=check_network, code="bad-network"),
+        "gateway": _s(check=check_ip, code="bad-address"),
+    },
+    required=("destination", "gateway"),
+)
+NETWORK = Obj(
+    doc="shorthand for the networkd unit 10-static.network",
+    fields={
+        "interface": _s(check=check_interface, code="bad-interface"),
+        "mac": _s(check=check_mac, code="bad-mac"),
+        "addresses": ListOf(item=_s(check=check_interface_cidr, code="bad-address")),
+        "gateway": _s(check=check_ip, code="bad-address"),
+        "dns": ListOf(item=_s(check=check_ip, code="bad-address")),
+        "domains": _STRS,
+        "routes": ListOf(item=_ROUTE),
+    },
+)
 
 _SECTION = MapOf(value=Scalar(kind="any"))
 
-HOST = Obj(doc="A hostiso host file or overlay", fields={
-    "hostname": _s("writes /etc/hostname", check=check_hostname, code="bad-hostname"),
-    "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
-    "vars": MapOf(doc="values for templates"),
-    "network": NETWORK,
-    "iso_label": _s("ISO volume label; default from the hostname"),
-    "etcd_tls": _BOOL,
-    "ignition": _IGNITION,
-    "storage": Obj(fields={
-        "disks": ListOf(item=_DISK), "raid": ListOf(item=_RAID),
-        "filesystems": ListOf(item=_FILESYSTEM), "files": ListOf(item=_FILE),
-        "directories": ListOf(item=_DIRECTORY), "links": ListOf(item=_LINK),
-    }),
-    "systemd": Obj(fields={"units": ListOf(item=_UNIT)}),
-    "networkd": Obj(fields={"units": ListOf(item=_NETWORKD_UNIT)}),
-    "passwd": Obj(fields={"users": ListOf(item=_USER), "groups": ListOf(item=_GROUP)}),
-    "etcd": Nullable(inner=_SECTION),
-    "flannel": Nullable(inner=_SECTION),
-    "docker": Nullable(inner=_SECTION),
-    "update": Nullable(inner=_SECTION),
-    "locksmith": Nullable(inner=_SECTION),
-})
+HOST = Obj(
+    doc="A hostiso host file or overlay",
+    fields={
+        "hostname": _s("writes /etc/hostname", check=check_hostname, code="bad-hostname"),
+        "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
+        "vars": MapOf(doc="values for templates"),
+        "network": NETWORK,
+        "iso_label": _s("ISO volume label; default from the hostname"),
+        "etcd_tls": _BOOL,
+        "etcd_tls_key": _s("etcd certificate key type", enum=("ecdsa", "rsa")),
+        "etcd_tls_days": Scalar(kind="integer", doc="etcd certificate validity in days"),
+        "etcd_sans": ListOf(item=_s(), doc="extra DNS names or IPs in etcd certificates"),
+        "ignition": _IGNITION,
+        "storage": Obj(
+            fields={
+                "disks": ListOf(item=_DISK),
+                "raid": ListOf(item=_RAID),
+                "filesystems": ListOf(item=_FILESYSTEM),
+                "files": ListOf(item=_FILE),
+                "directories": ListOf(item=_DIRECTORY),
+                "links": ListOf(item=_LINK),
+            }
+        ),
+        "systemd": Obj(fields={"units": ListOf(item=_UNIT)}),
+        "networkd": Obj(fields={"units": ListOf(item=_NETWORKD_UNIT)}),
+        "passwd": Obj(fields={"users": ListOf(item=_USER), "groups": ListOf(item=_GROUP)}),
+        "etcd": Nullable(inner=_SECTION),
+        "flannel": Nullable(inner=_SECTION),
+        "docker": Nullable(inner=_SECTION),
+        "update": Nullable(inner=_SECTION),
+        "locksmith": Nullable(inner=_SECTION),
+    },
+)

@@ -24,8 +24,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hostiso", description=(
-        "Per-host Ignition configs and config ISOs for air-gapped fleets."))
+    parser = argparse.ArgumentParser(
+        prog="hostiso",
+        description=("Per-host Ignition configs and config ISOs for air-gapped fleets."),
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("build", help="build build/<host>.ign and out/<host>.iso")
@@ -55,18 +57,26 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", choices=("2.2.0", "2.3.0"), default="2.3.0")
 
     sub.add_parser("schema", help="print the host file's JSON Schema")
-    sub.add_parser("transpile", help="ct drop-in: one CLC file to one Ignition file",
-                   add_help=False)
+    sub.add_parser(
+        "transpile", help="ct drop-in: one CLC file to one Ignition file", add_help=False
+    )
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None,
-         stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    io = commands.IO(stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr,
-                     dict(os.environ))
+    io = commands.IO(
+        stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr, dict(os.environ)
+    )
     if args_list and args_list[0] == "transpile":
         from hostiso import transpile_cli
+
         return transpile_cli.main(args_list[1:], io)
     parser = _build_parser()
     try:

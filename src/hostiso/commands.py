@@ -32,16 +32,26 @@ def dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     seen: set[tuple[object, ...]] = set()
     out = []
     for d in diagnostics:
-        key = (d.code, d.message, d.mark, d.path if d.mark is None else None,
-               d.host if d.mark is None else None)
+        key = (
+            d.code,
+            d.message,
+            d.mark,
+            d.path if d.mark is None else None,
+            d.host if d.mark is None else None,
+        )
         if key not in seen:
             seen.add(key)
             out.append(d)
     return out
 
 
-def emit(diagnostics: Iterable[Diagnostic], io: IO, fmt: str | None,
-         root: str = ".", texts: dict[str, str] | None = None) -> list[Diagnostic]:
+def emit(
+    diagnostics: Iterable[Diagnostic],
+    io: IO,
+    fmt: str | None,
+    root: str = ".",
+    texts: dict[str, str] | None = None,
+) -> list[Diagnostic]:
     items = report.sort_diagnostics(dedupe(diagnostics))
     if items:
         name = report.pick_format(fmt, isatty=io.isatty(), env=io.env)
@@ -80,11 +90,10 @@ def cmd_build(args: argparse.Namespace, io: IO) -> int:
         io.stderr.write(f"hostiso: error: {epoch}\n")
         return USAGE_EXIT
     stems = _stems(args)
-    if stems == [] and args.queue:
-        return 0
     root = FsPath(args.root)
-    options = BuildOptions(spec=args.spec, epoch=epoch, build_dir=root / args.build_dir,
-                           out_dir=root / args.out_dir)
+    options = BuildOptions(
+        spec=args.spec, epoch=epoch, build_dir=root / args.build_dir, out_dir=root / args.out_dir
+    )
     result = build(Layout(root), stems, options)
     items = emit(result.diagnostics, io, args.format, args.root)
     return CONFIG_EXIT if any(d.is_error for d in items) else 0
@@ -137,9 +146,12 @@ def cmd_show(args: argparse.Namespace, io: IO) -> int:
 def cmd_schema(args: argparse.Namespace, io: IO) -> int:
     from hostiso.clc_schema import HOST
 
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
-              "$id": "https://hostiso.invalid/host.schema.json",
-              "title": "hostiso host file", **HOST.json_schema()}
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://hostiso.invalid/host.schema.json",
+        "title": "hostiso host file",
+        **HOST.json_schema(),
+    }
     io.stdout.write(json.dumps(schema, indent=2) + "\n")
     return 0
 
@@ -151,4 +163,3 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, IO], int]] = {
     "show": cmd_show,
     "schema": cmd_schema,
 }
-

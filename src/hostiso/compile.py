@@ -26,8 +26,9 @@ def local_reader(files_dir: FsPath | None) -> LocalReader | None:
     return lambda name, path: read_confined(files_dir, name, path)
 
 
-def compile_clc(clc: dict[str, Any], spec: str = DEFAULT_SPEC,
-                files_dir: FsPath | None = None) -> Compiled:
+def compile_clc(
+    clc: dict[str, Any], spec: str = DEFAULT_SPEC, files_dir: FsPath | None = None
+) -> Compiled:
     """Transpile a checked CLC; diagnostics carry logical input paths."""
     return compile_with(clc, Context(spec=spec, read_local=local_reader(files_dir)))
 
@@ -53,6 +54,7 @@ def input_path(output: Path, origins: dict[Path, Path]) -> Path:
 
 def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
     """Compile one host; every local file it reads joins its make inputs."""
+
     def read(name: str, path: Path) -> bytes | Diagnostic:
         host.inputs.append(layout.display(layout.files / name))
         return read_confined(layout.files, name, path)

@@ -52,8 +52,11 @@ class Layout:
     def host_stems(self) -> list[str]:
         if not self.configs.is_dir():
             return []
-        return sorted(p.name[:-5] for p in self.configs.iterdir()
-                      if p.name.endswith(".yaml") and not p.name.startswith("."))
+        return sorted(
+            p.name[:-5]
+            for p in self.configs.iterdir()
+            if p.name.endswith(".yaml") and not p.name.startswith(".")
+        )
 
 
 @dataclass
@@ -68,14 +71,28 @@ class Host:
     tree: Node | None = None
     """The effective tree: the generated base layer under the user's layers."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    fleet_facts: list[str] = field(default_factory=list)
+    """What this host's output took from other hosts (etcd members, templates).
+
+    The build stores their digest in the depfile and rebuilds a host whose
+    digest changed even when make did not ask for it: make cannot see that a
+    new etcd member was added in another file."""
 
     @property
     def failed(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
+    _plain: tuple[Node, dict[str, Any]] | None = field(default=None, repr=False)
+
     def plain(self) -> dict[str, Any]:
+        """The effective config as plain data (cached once expanded; do not mutate)."""
+        if self.tree is not None and self._plain is not None and self._plain[0] is self.tree:
+            return self._plain[1]
         value = to_plain(self.tree if self.tree is not None else self.user)
-        return value if isinstance(value, dict) else {}
+        result = value if isinstance(value, dict) else {}
+        if self.tree is not None:
+            self._plain = (self.tree, result)
+        return result
 
     def locate(self, path: Path) -> Mark | None:
         return locate(self.tree if self.tree is not None else self.user, path)
@@ -125,8 +142,14 @@ def _check_overlay(node: Node) -> list[Diagnostic]:
     for key in HOST_ONLY_KEYS:
         child = node.get(key)
         if child is not None:
-            problems.append(error("host-only-key", f"'{key}' can only be set in a host file",
-                                  (key,), child.key_mark or child.mark))
+            problems.append(
+                error(
+                    "host-only-key",
+                    f"'{key}' can only be set in a host file",
+                    (key,),
+                    child.key_mark or child.mark,
+                )
+            )
     return problems
 
 
@@ -153,11 +176,13 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
             groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
             bad = [g for g in groups_node.value if not isinstance(g.value, str)]
             for g in bad:
-                host.diagnostics.append(error("wrong-type", "a group name must be a string",
-                                              ("groups",), g.mark))
+                host.diagnostics.append(
+                    error("wrong-type", "a group name must be a string", ("groups",), g.mark)
+                )
         elif groups_node.value is not None:
-            host.diagnostics.append(error("wrong-type", "expected a list of group names",
-                                          ("groups",), groups_node.mark))
+            host.diagnostics.append(
+                error("wrong-type", "expected a list of group names", ("groups",), groups_node.mark)
+            )
     host.groups = [g for g, _ in groups]
     layers = []
     for name, gnode in [("all", None), *groups]:
@@ -177,8 +202,12 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
 
 def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:
     expected = layout.display(layout.overlays / f"{name}.yaml")
-    return error("missing-overlay", f"group '{name}' has no overlay: {expected} does not exist",
-                 ("groups",), gnode.mark)
+    return error(
+        "missing-overlay",
+        f"group '{name}' has no overlay: {expected} does not exist",
+        ("groups",),
+        gnode.mark,
+    )
 
 
 def _merge(host: Host, layers: list[Node]) -> None:
@@ -194,9 +223,15 @@ def check_schema(host: Host) -> None:
     if hostname is not None and isinstance(hostname.value, str):
         host.name = hostname.value
     elif clc_schema.check_hostname(host.stem):
-        host.diagnostics.append(error(
-            "bad-hostname", f"the file name '{host.stem}' is not a valid hostname; "
-            "rename the file or set 'hostname:'", (), Mark(host.source, 1, 1)))
+        host.diagnostics.append(
+            error(
+                "bad-hostname",
+                f"the file name '{host.stem}' is not a valid hostname; "
+                "rename the file or set 'hostname:'",
+                (),
+                Mark(host.source, 1, 1),
+            )
+        )
 
 
 def expand(host: Host) -> None:

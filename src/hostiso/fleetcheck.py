@@ -36,8 +36,7 @@ UNIQUE_CHECKS: dict[str, Callable[[Host], Iterable[Claim]]] = {
 }
 
 
-def check_unique(hosts: list[Host], code: str,
-                 claims: Callable[[Host], Iterable[Claim]]) -> None:
+def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable[Claim]]) -> None:
     """Every host in a group claiming the same value gets an error citing another."""
     groups: dict[Any, list[tuple[Host, Path, str, Mark | None]]] = {}
     for host in hosts:
@@ -51,10 +50,17 @@ def check_unique(hosts: list[Host], code: str,
         for i, (host, path, what, mark) in enumerate(members):
             other, _, _, other_mark = members[1] if i == 0 else members[0]
             related = (("also claimed here", other_mark),) if other_mark else ()
-            host.diagnostics.append(Diagnostic(
-                Severity.ERROR, code,
-                f"{what} '{value}' is also used by host {other.stem} ({other_mark})",
-                path, mark, host.name, related))
+            host.diagnostics.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    code,
+                    f"{what} '{value}' is also used by host {other.stem} ({other_mark})",
+                    path,
+                    mark,
+                    host.name,
+                    related,
+                )
+            )
 
 
 def _mark(host: Host, path: Path) -> Mark | None:

@@ -21,8 +21,9 @@ def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     try:
         target.relative_to(root)
     except ValueError:
-        return error("path-escape", f"'{name}' leads outside {base.name}/ (through a symlink)",
-                     path)
+        return error(
+            "path-escape", f"'{name}' leads outside {base.name}/ (through a symlink)", path
+        )
     if not target.is_file():
         return error("local-file-missing", f"'{name}' is not a file in {base.name}/", path)
     try:

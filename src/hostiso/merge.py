@@ -79,7 +79,7 @@ def _item_key(item: Node, key: str) -> object:
 
 def _merge_named(base: Node, over: Node, path: Path, key: str) -> Node:
     items = list(base.value)
-    index = {}
+    index: dict[object, int] = {}
     for i, item in enumerate(items):
         name = _item_key(item, key)
         if name is not None:

@@ -93,8 +93,9 @@ def link_from_unit(name: str, contents: str, path: Path) -> Link:
 
     def flush() -> None:
         if route:
-            link.routes.append(Route(_net(route.get("Destination", "")),
-                                     _ip(route.get("Gateway", "")), cpath))
+            link.routes.append(
+                Route(_net(route.get("Destination", "")), _ip(route.get("Gateway", "")), cpath)
+            )
             route.clear()
 
     last_section = None
@@ -107,8 +108,9 @@ def link_from_unit(name: str, contents: str, path: Path) -> Link:
     return link
 
 
-def _assign(link: Link, section: str, key: str, value: str, cpath: Path,
-            route: dict[str, str]) -> None:
+def _assign(
+    link: Link, section: str, key: str, value: str, cpath: Path, route: dict[str, str]
+) -> None:
     if section == "Match" and key == "Name":
         link.names += value.split()
     elif section == "Match" and key == "MACAddress":
@@ -147,8 +149,13 @@ def link_from_shorthand(net: dict[str, Any]) -> Link:
             link.dns.append((dip, (*base, "dns", i)))
     for i, r in enumerate(net.get("routes") or []):
         if isinstance(r, dict):
-            link.routes.append(Route(_net(str(r.get("destination") or "")),
-                                     _ip(str(r.get("gateway") or "")), (*base, "routes", i)))
+            link.routes.append(
+                Route(
+                    _net(str(r.get("destination") or "")),
+                    _ip(str(r.get("gateway") or "")),
+                    (*base, "routes", i),
+                )
+            )
     return link
 
 
@@ -168,6 +175,5 @@ def network_facts(clc: dict[str, Any]) -> NetFacts:
             continue
         name = str(unit.get("name") or "")
         if name.endswith(".network") and isinstance(unit.get("contents"), str):
-            facts.links.append(link_from_unit(name, unit["contents"],
-                                              ("networkd", "units", i)))
+            facts.links.append(link_from_unit(name, unit["contents"], ("networkd", "units", i)))
     return facts

@@ -2,8 +2,9 @@
 
 ``hostname:`` becomes ``/etc/hostname``; ``network:`` becomes the networkd
 unit ``10-static.network``; ct's service sections (etcd, flannel, docker,
-update and locksmith) become their units, drop-ins and files.  The expansion is a base layer under the host's
-own config, so a raw file or unit with the same path or name overrides it.
+update and locksmith) become their units, drop-ins and files.  The expansion
+is a base layer under the host's own config, so a raw file or unit with the
+same path or name overrides it.
 Generated nodes carry the mark of the shorthand that produced them.
 """
 
@@ -102,15 +103,25 @@ SECTIONS: tuple[tuple[str, Translator], ...] = (
 
 
 def hostname_file(name: str) -> dict[str, Any]:
-    return {"filesystem": "root", "path": "/etc/hostname", "mode": 0o644,
-            "contents": {"inline": name + "\n"}}
+    return {
+        "filesystem": "root",
+        "path": "/etc/hostname",
+        "mode": 0o644,
+        "contents": {"inline": name + "\n"},
+    }
 
 
 def network_unit(net: dict[str, Any], mark: Mark) -> tuple[str | None, list[Diagnostic]]:
     """The text of ``10-static.network`` for a ``network:`` mapping."""
     if not net.get("interface") and not net.get("mac"):
-        return None, [error("missing-key", "network needs 'interface' or 'mac' to match a link",
-                            ("network",), mark)]
+        return None, [
+            error(
+                "missing-key",
+                "network needs 'interface' or 'mac' to match a link",
+                ("network",),
+                mark,
+            )
+        ]
     lines = ["[Match]"]
     if net.get("interface"):
         lines.append(f"Name={net['interface']}")
@@ -124,6 +135,10 @@ def network_unit(net: dict[str, Any], mark: Mark) -> tuple[str | None, list[Diag
     if net.get("domains"):
         lines.append("Domains=" + " ".join(net["domains"]))
     for route in net.get("routes") or []:
-        lines += ["", "[Route]", f"Gateway={route['gateway']}",
-                  f"Destination={route['destination']}"]
+        lines += [
+            "",
+            "[Route]",
+            f"Gateway={route['gateway']}",
+            f"Destination={route['destination']}",
+        ]
     return "\n".join(lines) + "\n", []

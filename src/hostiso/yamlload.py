@@ -83,7 +83,8 @@ def load_file(path: str, display: str | None = None) -> tuple[Node | None, list[
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except UnicodeDecodeError as exc:
-        return None, [error("yaml-encoding", f"not UTF-8 text: {exc.reason}", mark=Mark(name, 1, 1))]
+        message = f"not UTF-8 text: {exc.reason}"
+        return None, [error("yaml-encoding", message, mark=Mark(name, 1, 1))]
     except OSError as exc:
         return None, [error("file-unreadable", exc.strerror or str(exc), mark=Mark(name, 1, 1))]
     return load_text(text, name)
@@ -158,8 +159,9 @@ def _convert_mapping(
     for key_node, value_node in node.value:
         key_mark = _mark(file, key_node.start_mark)
         if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(error("yaml-merge-key", "YAML merge keys (<<) are not supported",
-                                  mark=key_mark))
+            problems.append(
+                error("yaml-merge-key", "YAML merge keys (<<) are not supported", mark=key_mark)
+            )
             continue
         key = _scalar(key_node, file, problems) if isinstance(key_node, yaml.ScalarNode) else None
         if not isinstance(key, str):
@@ -189,6 +191,7 @@ def _scalar(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Any:
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        problems.append(error("yaml-value", str(exc).splitlines()[0],
-                              mark=_mark(file, node.start_mark)))
+        problems.append(
+            error("yaml-value", str(exc).splitlines()[0], mark=_mark(file, node.start_mark))
+        )
         return None

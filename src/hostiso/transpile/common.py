@@ -49,8 +49,10 @@ def verification(node: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def source_ref(node: dict[str, Any]) -> dict[str, Any]:
-    return {"source": node.get("source") or "", "verification": verification(
-        node.get("verification"))}
+    return {
+        "source": node.get("source") or "",
+        "verification": verification(node.get("verification")),
+    }
 
 
 def set_if(out: dict[str, Any], key: str, value: Any) -> None:
@@ -68,8 +70,13 @@ def set_given(out: dict[str, Any], key: str, value: Any) -> None:
         out[key] = value
 
 
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
-               "\u2029": "\\u2029"}
+_GO_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
 
 
 def to_json(config: dict[str, Any], pretty: bool) -> bytes:

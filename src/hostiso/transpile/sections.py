@@ -18,7 +18,7 @@ def _dropins(unit: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def convert_systemd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    units = []
+    units: list[dict[str, Any]] = []
     for i, unit in enumerate((clc.get("systemd") or {}).get("units") or []):
         out: dict[str, Any] = {}
         set_if(out, "contents", unit.get("contents"))
@@ -35,14 +35,17 @@ def convert_systemd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 def convert_networkd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    units = []
+    units: list[dict[str, Any]] = []
     for i, unit in enumerate((clc.get("networkd") or {}).get("units") or []):
         out: dict[str, Any] = {}
         set_if(out, "contents", unit.get("contents"))
         dropins = _dropins(unit)
         if dropins and ctx.v22:
-            ctx.error("unsupported-by-spec", "networkd drop-ins need Ignition spec 2.3.0",
-                      ("networkd", "units", i, "dropins"))
+            ctx.error(
+                "unsupported-by-spec",
+                "networkd drop-ins need Ignition spec 2.3.0",
+                ("networkd", "units", i, "dropins"),
+            )
         set_if(out, "dropins", dropins)
         out["name"] = unit.get("name", "")
         ctx.origins[("networkd", "units", len(units))] = ("networkd", "units", i)
@@ -53,11 +56,19 @@ def convert_networkd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 _USER_FIELDS = (  # (ignition name, clc name), in output order
-    ("gecos", "gecos"), ("groups", "groups"), ("homeDir", "home_dir"),
-    ("name", "name"), ("noCreateHome", "no_create_home"), ("noLogInit", "no_log_init"),
-    ("noUserGroup", "no_user_group"), ("passwordHash", "password_hash"),
-    ("primaryGroup", "primary_group"), ("sshAuthorizedKeys", "ssh_authorized_keys"),
-    ("shell", "shell"), ("system", "system"), ("uid", "uid"),
+    ("gecos", "gecos"),
+    ("groups", "groups"),
+    ("homeDir", "home_dir"),
+    ("name", "name"),
+    ("noCreateHome", "no_create_home"),
+    ("noLogInit", "no_log_init"),
+    ("noUserGroup", "no_user_group"),
+    ("passwordHash", "password_hash"),
+    ("primaryGroup", "primary_group"),
+    ("sshAuthorizedKeys", "ssh_authorized_keys"),
+    ("shell", "shell"),
+    ("system", "system"),
+    ("uid", "uid"),
 )
 _POINTERS = {"passwordHash", "uid"}
 
@@ -113,5 +124,4 @@ def convert_ignition(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     t = ign.get("timeouts") or {}
     set_given(timeouts, "httpResponseHeaders", t.get("http_response_headers"))
     set_given(timeouts, "httpTotal", t.get("http_total"))
-    return {"config": config, "security": {"tls": tls}, "timeouts": timeouts,
-            "version": ctx.spec}
+    return {"config": config, "security": {"tls": tls}, "timeouts": timeouts, "version": ctx.spec}

@@ -44,9 +44,12 @@ def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] 
     if remote.get("url"):
         given.append("remote")
     if len(given) > 1:
-        ctx.error("too-many-sources",
-                  f"only one of inline, local, template and remote.url can be set "
-                  f"(got {', '.join(given)})", (*path, "contents"))
+        ctx.error(
+            "too-many-sources",
+            f"only one of inline, local, template and remote.url can be set "
+            f"(got {', '.join(given)})",
+            (*path, "contents"),
+        )
         return None
     out: dict[str, Any] = {}
     set_if(out, "compression", remote.get("compression"))
@@ -58,8 +61,9 @@ def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] 
     return out
 
 
-def _source(contents: dict[str, Any], remote: dict[str, Any], path: Path,
-            ctx: Context) -> str | None:
+def _source(
+    contents: dict[str, Any], remote: dict[str, Any], path: Path, ctx: Context
+) -> str | None:
     if contents.get("inline") is not None:
         return data_url(str(contents["inline"]).encode("utf-8"))
     for kind in ("local", "template"):
@@ -67,8 +71,9 @@ def _source(contents: dict[str, Any], remote: dict[str, Any], path: Path,
             return _read_local(kind, str(contents[kind]), (*path, "contents", kind), ctx)
     url: str = remote.get("url") or ""
     if url and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
-        ctx.error("bad-url", f"'{url}' is not an absolute URL",
-                  (*path, "contents", "remote", "url"))
+        ctx.error(
+            "bad-url", f"'{url}' is not an absolute URL", (*path, "contents", "remote", "url")
+        )
         return None
     return url or "data:,"
 
@@ -135,9 +140,25 @@ def convert_filesystem(item: dict[str, Any], path: Path, ctx: Context) -> dict[s
     return out
 
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1 << 20, "MB": 1 << 20,
-          "MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30, "T": 1 << 40,
-          "TB": 1 << 40, "TIB": 1 << 40, "P": 1 << 50, "PB": 1 << 50, "PIB": 1 << 50}
+_UNITS = {
+    "": 1,
+    "B": 1,
+    "K": 1024,
+    "KB": 1024,
+    "KIB": 1024,
+    "M": 1 << 20,
+    "MB": 1 << 20,
+    "MIB": 1 << 20,
+    "G": 1 << 30,
+    "GB": 1 << 30,
+    "GIB": 1 << 30,
+    "T": 1 << 40,
+    "TB": 1 << 40,
+    "TIB": 1 << 40,
+    "P": 1 << 50,
+    "PB": 1 << 50,
+    "PIB": 1 << 50,
+}
 _SIZE = re.compile(r"^\s*(-?\d+)\s*([A-Za-z]*)\s*$")
 
 
@@ -154,8 +175,9 @@ def parse_size(value: Any) -> int | str:
     return number * _UNITS[match.group(2).upper()]
 
 
-def _dimension(part: dict[str, Any], key: str, path: Path, ctx: Context,
-               out: dict[str, Any]) -> bool:
+def _dimension(
+    part: dict[str, Any], key: str, path: Path, ctx: Context, out: dict[str, Any]
+) -> bool:
     value = part.get(key)
     if value is None or value == "":
         return True
@@ -204,12 +226,16 @@ def convert_disk(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, An
 
 
 def convert_raid(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any]:
-    out: dict[str, Any] = {"devices": item.get("devices") or [], "level": item.get("level", ""),
-                           "name": item.get("name", "")}
+    out: dict[str, Any] = {
+        "devices": item.get("devices") or [],
+        "level": item.get("level", ""),
+        "name": item.get("name", ""),
+    }
     if item.get("options"):
         if ctx.v22:
-            ctx.error("unsupported-by-spec", "raid options need Ignition spec 2.3.0",
-                      (*path, "options"))
+            ctx.error(
+                "unsupported-by-spec", "raid options need Ignition spec 2.3.0", (*path, "options")
+            )
         else:
             out["options"] = item["options"]
     set_if(out, "spares", item.get("spares"))
@@ -230,7 +256,7 @@ def convert_storage(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     storage = clc.get("storage") or {}
     out: dict[str, Any] = {}
     for key, convert in SECTIONS:
-        items = []
+        items: list[dict[str, Any]] = []
         for i, item in enumerate(storage.get(key) or []):
             converted = convert(item, ("storage", key, i), ctx)
             if converted is not None:
