@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from hostiso import depfile, fsutil
+from hostiso import depfile, fsutil, parallel
 from hostiso.compile import compile_host
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.fleet import Host, Layout
@@ -48,12 +48,21 @@ def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bui
     wanted = list(by_stem) if stems is None else list(stems)
     wanted += stale_by_fleet(hosts, set(wanted), options)
     for stem in wanted:
-        host = by_stem.get(stem)
-        if host is None:
+        if stem not in by_stem:
             result.diagnostics.append(_no_such_host(layout, stem))
-            continue
-        build_host(layout, host, options, result)
+    todo = [by_stem[s] for s in dict.fromkeys(wanted) if s in by_stem]
+    for part in parallel.split_run(todo, lambda chunk: _build_chunk(layout, chunk, options)):
+        result.built += part.built
+        result.failed += part.failed
+        result.diagnostics += part.diagnostics
     write_host_list(hosts, options)
+    return result
+
+
+def _build_chunk(layout: Layout, hosts: list[Host], options: BuildOptions) -> BuildResult:
+    result = BuildResult()
+    for host in hosts:
+        build_host(layout, host, options, result)
     return result
 
 
