@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from hostiso import depfile, fsutil, parallel
+from hostiso import depfile, etcdtls, fsutil, parallel
 from hostiso.compile import compile_host
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.fleet import Host, Layout
@@ -99,6 +99,7 @@ def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
 
 def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildResult) -> None:
     ign_path, iso_path, dep_path = outputs(host, options)
+    etcdtls.materialize(host)
     if not host.failed:
         compiled = compile_host(host, options.spec, layout)
         host.diagnostics += compiled.diagnostics

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from hostiso import commands
+from hostiso import commands, secrets_cli
 from hostiso.report import FORMATS
 
 USAGE_EXIT = 2
@@ -57,6 +57,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", choices=("2.2.0", "2.3.0"), default="2.3.0")
 
     sub.add_parser("schema", help="print the host file's JSON Schema")
+    secrets_cli.add_parsers(sub)
     sub.add_parser(
         "transpile", help="ct drop-in: one CLC file to one Ignition file", add_help=False
     )

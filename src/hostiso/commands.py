@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import TextIO
 
-from hostiso import report
+from hostiso import report, secrets_cli
 from hostiso.diagnostics import Diagnostic
 
 CONFIG_EXIT = 1
@@ -162,4 +162,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, IO], int]] = {
     "pack": cmd_pack,
     "show": cmd_show,
     "schema": cmd_schema,
+    "passwd": secrets_cli.cmd_passwd,
+    "pki": secrets_cli.cmd_pki,
 }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from hostiso import templates
 from hostiso.diagnostics import Diagnostic, Path
 from hostiso.fleet import Host, Layout
 from hostiso.ignition.validate import validate_ignition
@@ -57,9 +58,16 @@ def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
 
     def read(name: str, path: Path) -> bytes | Diagnostic:
         host.inputs.append(layout.display(layout.files / name))
-        return read_confined(layout.files, name, path)
+        found = read_confined(layout.files, name, path)
+        if isinstance(found, Diagnostic) and name.startswith("files/"):
+            hint = f"; names are relative to files/, so write '{name[6:]}'"
+            found = replace(found, message=found.message + hint)
+        return found
 
-    ctx = Context(spec=spec, read_local=read)
+    def render(data: bytes, name: str, path: Path) -> bytes | Diagnostic:
+        return templates.render_file(host, data, layout.display(layout.files / name), path)
+
+    ctx = Context(spec=spec, read_local=read, render_template=render)
     compiled = compile_with(host.plain(), ctx)
     compiled.diagnostics = [place(d, host) for d in compiled.diagnostics]
     return compiled

@@ -71,6 +71,12 @@ class Host:
     tree: Node | None = None
     """The effective tree: the generated base layer under the user's layers."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    root: FsPath = FsPath(".")
+    """The fleet directory; ``source`` and ``inputs`` are relative to it."""
+    writes: bool = True
+    """False when nothing may be created on disk (lint)."""
+    tls: Any = None
+    """The etcd TLS plan of this host (``etcdtls.TlsPlan``), issued only at build time."""
     fleet_facts: list[str] = field(default_factory=list)
     """What this host's output took from other hosts (etcd members, templates).
 
@@ -243,7 +249,17 @@ def expand(host: Host) -> None:
     host.tree = merge.merge(base, host.user, ())
 
 
-def read_fleet(layout: Layout, stems: list[str] | None = None) -> list[Host]:
-    """Every host's layers, loaded and merged (no templates, no checks yet)."""
+def read_fleet(
+    layout: Layout, stems: list[str] | None = None, *, writes: bool = True
+) -> list[Host]:
+    """Every host's layers, loaded and merged (no templates, no checks yet).
+
+    ``writes=False`` (lint) tells the steps to create nothing on disk: no
+    fleet secret, no CA, no certificates.
+    """
     overlays = OverlayCache(layout)
-    return [load_host(layout, stem, overlays) for stem in (stems or layout.host_stems())]
+    hosts = [load_host(layout, stem, overlays) for stem in (stems or layout.host_stems())]
+    for host in hosts:
+        host.root = layout.root
+        host.writes = writes
+    return hosts

@@ -12,7 +12,7 @@ from hostiso.transpile.common import DEFAULT_SPEC
 def lint(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Diagnostic]:
     """The same checks the build runs, for every host; nothing is written."""
     out: list[Diagnostic] = []
-    for host in load_checked(layout):
+    for host in load_checked(layout, writes=False):
         if not host.failed:
             host.diagnostics += compile_host(host, spec, layout).diagnostics
         out += host.diagnostics

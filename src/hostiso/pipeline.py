@@ -35,9 +35,11 @@ STEPS: tuple[tuple[str, Step], ...] = (
 )
 
 
-def load_checked(layout: Layout, stems: list[str] | None = None) -> list[Host]:
-    """Read the fleet and run every step on it."""
-    hosts = fleet.read_fleet(layout, stems)
+def load_checked(
+    layout: Layout, stems: list[str] | None = None, *, writes: bool = True
+) -> list[Host]:
+    """Read the fleet and run every step on it (``writes=False``: create no files)."""
+    hosts = fleet.read_fleet(layout, stems, writes=writes)
     for _name, step in STEPS:
         step(hosts)
     return hosts

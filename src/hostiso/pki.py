@@ -128,8 +128,8 @@ def init_ca(
         raise PKIError(f"{present} exists without its partner; restore it or remove it")
     key = _new_key(key_type)
     cert = _build_ca_cert(key, validity_days, now)
-    _write_atomic(key_path, _key_pem(key), 0o600)
-    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write_atomic(key_path, _key_pem(key), 0o600, durable=True)
+    _write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644, durable=True)
     return CA(cert, cert.public_bytes(serialization.Encoding.PEM), key)
 
 
@@ -393,14 +393,20 @@ def _make_private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+def _write_atomic(path: Path, data: bytes, mode: int, *, durable: bool = False) -> None:
+    """Temp file and rename; ``durable`` (the CA) also fsyncs: losing it loses the fleet.
+
+    Host certificates skip the fsync (it costs milliseconds each, a thousand
+    times over on a first build); one lost in a crash is simply issued again.
+    """
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:

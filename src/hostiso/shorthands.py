@@ -43,7 +43,8 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
     _expand_sections(tree, base, problems)
     network = tree.get("network")
     if network is not None and isinstance(network.value, dict):
-        contents, problems = network_unit(to_plain(network), network.mark)
+        contents, found = network_unit(to_plain(network), network.mark)
+        problems += found
         if contents is not None:
             unit = _build({"name": STATIC_NETWORK_UNIT, "contents": contents}, network.mark)
             base["networkd"] = Node({"units": Node([unit], network.mark)}, network.mark)

@@ -13,12 +13,22 @@ from collections.abc import Callable, Iterable
 
 from hostiso.diagnostics import Diagnostic
 from hostiso.fleet import Host
+from hostiso.rules import common, duplicates, etcd, login, modes, network, networkd
 
 HostRule = Callable[[Host], Iterable[Diagnostic]]
 FleetRule = Callable[[list[Host]], Iterable[tuple[Host, Diagnostic]]]
 
-HOST_RULES: dict[str, HostRule] = {}
-FLEET_RULES: dict[str, FleetRule] = {}
+HOST_RULES: dict[str, HostRule] = {
+    **modes.HOST_RULES,
+    **networkd.HOST_RULES,
+    **network.HOST_RULES,
+    **login.HOST_RULES,
+}
+FLEET_RULES: dict[str, FleetRule] = {
+    **duplicates.FLEET_RULES,
+    **network.FLEET_RULES,
+    **etcd.FLEET_RULES,
+}
 
 
 def place(host: Host, diagnostic: Diagnostic) -> Diagnostic:
@@ -28,9 +38,18 @@ def place(host: Host, diagnostic: Diagnostic) -> Diagnostic:
 
 def run_rules(hosts: list[Host]) -> None:
     usable = [h for h in hosts if h.tree is not None and not h.failed]
-    for host in usable:
-        for rule in HOST_RULES.values():
-            host.diagnostics += [place(host, d) for d in rule(host)]
-    for fleet_rule in FLEET_RULES.values():
-        for host, d in fleet_rule(usable):
-            host.diagnostics.append(place(host, d))
+    common.reset()
+    try:
+        for host in usable:
+            for rule in HOST_RULES.values():
+                host.diagnostics += [place(host, d) for d in rule(host)]
+        for fleet_rule in FLEET_RULES.values():
+            for host, d in fleet_rule(usable):
+                host.diagnostics.append(place(host, d))
+    finally:
+        common.reset()
+
+
+from hostiso.rules import users as _users  # noqa: E402  (needs the registries above)
+
+HOST_RULES.update(_users.RULES)

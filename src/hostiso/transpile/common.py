@@ -16,11 +16,15 @@ DEFAULT_SPEC = "2.3.0"
 LocalReader = Callable[[str, Path], "bytes | Diagnostic"]
 """Reads ``contents.local`` (a path under the files dir), or says why not."""
 
+TemplateRenderer = Callable[[bytes, str, Path], "bytes | Diagnostic"]
+"""Renders a ``contents.template`` file (its bytes, its name); None: kept as read."""
+
 
 @dataclass
 class Context:
     spec: str = DEFAULT_SPEC
     read_local: LocalReader | None = None
+    render_template: TemplateRenderer | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     origins: dict[Path, Path] = field(default_factory=dict)
     """Output path -> the input path it came from, for mapping errors back."""

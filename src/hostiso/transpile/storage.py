@@ -83,6 +83,8 @@ def _read_local(kind: str, name: str, path: Path, ctx: Context) -> str | None:
         ctx.error("no-files-dir", f"contents.{kind} needs a files directory (--files-dir)", path)
         return None
     data = ctx.read_local(name, path)
+    if kind == "template" and ctx.render_template is not None and not isinstance(data, Diagnostic):
+        data = ctx.render_template(data, name, path)
     if isinstance(data, Diagnostic):
         ctx.diagnostics.append(data)
         return None

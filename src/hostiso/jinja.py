@@ -1,0 +1,129 @@
+"""The sandboxed jinja2 environment templates render in, and its failures as data.
+
+* ``ImmutableSandboxedEnvironment``: no attribute starting with ``_``, no
+  method that changes a list or dict, ranges capped; ``*`` and ``**`` that
+  would build huge strings or numbers are refused too;
+* strict undefined: a misspelt name is an error, never an empty string;
+* no loader (``include``/``import``/``extends`` find nothing), no globals
+  beyond jinja2's own harmless ones (``range``, ``dict``, ``lipsum``,
+  ``cycler``, ``joiner``, ``namespace``), no autoescaping;
+* ``keep_trailing_newline``: a block scalar keeps its final newline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+TEMPLATE_NAME = "<template>"
+MAX_SIZE = 1_000_000
+"""Longest string or list a ``*`` may build, and largest ``**`` exponent / 1000."""
+
+
+def is_template(value: str) -> bool:
+    """Only strings with ``{{``, ``{%`` or ``{#`` go to jinja2."""
+    return "{" in value and ("{{" in value or "{%" in value or "{#" in value)
+
+
+class Undefined(jinja2.StrictUndefined):
+    """StrictUndefined with messages that name the missing key and its neighbours."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        hint: str | None = self._undefined_hint
+        if hint:
+            return hint
+        name = self._undefined_name
+        obj = self._undefined_obj
+        if obj is jinja2.utils.missing:
+            return f"'{name}' is undefined"
+        if isinstance(obj, Mapping):
+            return f"no key {name!r}{_did_you_mean(str(name), [str(k) for k in obj])}"
+        return f"{type(obj).__name__} value has no attribute or item {name!r}"
+
+
+def _did_you_mean(name: str, keys: list[str]) -> str:
+    close = difflib.get_close_matches(name, keys, n=1)
+    if close:
+        return f"; did you mean {close[0]!r}?"
+    if keys and len(keys) <= 12:
+        return f" (there is: {', '.join(sorted(keys))})"
+    return ""
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_SIZE // 1000:
+            raise SecurityError(f"exponent {right} is too large")
+        if operator == "*":
+            size = _repeat_size(left, right) or _repeat_size(right, left)
+            if size > MAX_SIZE:
+                raise SecurityError(f"the result would be {size} items long")
+        return super().call_binop(context, operator, left, right)
+
+
+def _repeat_size(seq: Any, count: Any) -> int:
+    if isinstance(seq, str | list | tuple) and isinstance(count, int):
+        return len(seq) * count
+    return 0
+
+
+ENV = Sandbox(undefined=Undefined, autoescape=False, keep_trailing_newline=True, loader=None)
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+    line: int | None = None
+    """The line inside the template, when known."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str) -> jinja2.Template:
+    return ENV.from_string(source)
+
+
+def render(source: str, context: Mapping[str, Any]) -> str | Failure:
+    """``source`` rendered with ``context``, or why it could not be."""
+    try:
+        template = _compile(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+    try:
+        return template.render(context)
+    except jinja2.UndefinedError as exc:
+        return Failure(
+            "template-undefined", f"undefined in template: {exc.message}", _template_line(exc)
+        )
+    except SecurityError as exc:
+        return Failure("template-error", f"not allowed in a template: {exc}", _template_line(exc))
+    except Exception as exc:  # a template can raise anything Python can; report it
+        return Failure("template-error", f"template failed: {_describe(exc)}", _template_line(exc))
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {text}"
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line the error happened on (jinja2 rewrites the traceback)."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == TEMPLATE_NAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

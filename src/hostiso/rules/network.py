@@ -1,0 +1,449 @@
+"""Network checks on the effective config: overlaps, gateways, prefixes, capacity.
+
+They run on network facts (the ``network:`` shorthand and raw ``.network``
+units alike), so a network written either way is checked the same way.
+Fleet rules here are linear: one dict pass, or a sort of the distinct
+networks (there are far fewer networks than hosts).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
+from hostiso.fleet import Host
+from hostiso.netfacts import IPAddress, IPNetwork, Link
+from hostiso.rules.common import (
+    NETCONFIG_PATH,
+    FlannelNet,
+    etcd_endpoints,
+    facts,
+    flannel_net,
+    mark_of,
+    memo,
+    plain,
+    runs_flannel,
+)
+
+DOCKER_BRIDGE = ipaddress.IPv4Network("172.17.0.0/16")
+BRIDGE_SPAN = (4, int(DOCKER_BRIDGE.network_address), int(DOCKER_BRIDGE.broadcast_address))
+OVERLAY_CONSEQUENCE = "host traffic, sshd included, would be routed into the overlay"
+
+Span = tuple[int, int, int]
+"""(IP version, first address, last address) as integers: overlap tests without objects."""
+
+
+def span(network: IPNetwork) -> Span:
+    first = int(network.network_address)
+    return network.version, first, first | ((1 << (network.max_prefixlen - network.prefixlen)) - 1)
+
+
+def ip_span(ip: IPAddress) -> Span:
+    return ip.version, int(ip), int(ip)
+
+
+def overlaps(a: Span, b: Span) -> bool:
+    return a[0] == b[0] and a[1] <= b[2] and b[1] <= a[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Addresses a host uses, what they are, and where the config sets them.
+
+    ``what`` is only formatted when a message needs it: most claims never
+    clash, and a 10,000-host fleet has ~10 claims per host.
+    """
+
+    span: Span
+    kind: str
+    value: object
+    unit: str
+    path: Path
+
+    @property
+    def what(self) -> str:
+        where = f" ({self.unit})" if self.unit else ""
+        if self.kind == "subnet":
+            iface = self.value
+            assert isinstance(iface, ipaddress.IPv4Interface | ipaddress.IPv6Interface)
+            return f"subnet {iface.network} of address {iface}{where}"
+        return f"{self.kind} {self.value}{where}"
+
+
+def _link_claims(link: Link) -> Iterator[Claim]:
+    unit = link.unit if link.path[0] != "network" else ""
+    for iface, path in link.addresses:
+        yield Claim(span(iface.network), "subnet", iface, unit, path)
+    for route in link.routes:
+        if route.destination is not None:
+            yield Claim(
+                span(route.destination), "route destination", route.destination, unit, route.path
+            )
+        if route.gateway is not None:
+            yield Claim(ip_span(route.gateway), "route gateway", route.gateway, unit, route.path)
+    for ip, path in link.gateways:
+        yield Claim(ip_span(ip), "gateway", ip, unit, path)
+    for ip, path in link.dns:
+        yield Claim(ip_span(ip), "DNS server", ip, unit, path)
+
+
+def _host_claims(host: Host) -> tuple[Claim, ...]:
+    return tuple(c for link in facts(host).links for c in _link_claims(link))
+
+
+def host_networks(host: Host) -> tuple[Claim, ...]:
+    """Every subnet, route destination and gateway/DNS address of the host's links."""
+    return memo("claims", host, _host_claims)
+
+
+def _etcd_claims(host: Host) -> Iterator[Claim]:
+    """One claim per etcd endpoint address (the first option that names it)."""
+    seen: set[object] = set()
+    for endpoint in etcd_endpoints(plain(host)):
+        ip = endpoint.ip
+        if ip is not None and not ip.is_unspecified and ip not in seen:
+            seen.add(ip)
+            yield Claim(ip_span(ip), "etcd endpoint", ip, str(endpoint.path[-1]), endpoint.path)
+
+
+def _overlap(
+    host: Host, code: str, mine: tuple[IPNetwork, str, Path], other: Claim, tail: str
+) -> Diagnostic:
+    network, what, path = mine
+    where = mark_of(host, other.path)
+    message = f"{what} {network} overlaps {other.what} at {where}; {tail}"
+    return Diagnostic(
+        Severity.ERROR, code, message, path, related=((f"{other.what} is set here", where),)
+    )
+
+
+def flannel_overlap(host: Host) -> Iterator[Diagnostic]:
+    """flannel's ``Network`` must not overlap any network the host itself uses.
+
+    Checked against every address's subnet, route destination, gateway, DNS
+    server and etcd endpoint (etcd URLs, flannel's ``etcd_endpoints``): flannel
+    routes its whole ``Network`` into the overlay, so host traffic, sshd
+    included, would go there.  The error stands at ``network_config``; a note
+    points at the host's value.
+
+    Failing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [10.1.2.11/24]
+        flannel:
+          network_config: '{"Network": "10.1.0.0/16"}'
+
+    Passing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [192.168.1.11/24]
+        flannel:
+          network_config: '{"Network": "10.1.0.0/16"}'
+    """
+    config = flannel_net(plain(host))
+    if config is None:
+        return
+    mine = (config.network, "flannel network", NETCONFIG_PATH)
+    flannel = span(config.network)
+    for claim in (*host_networks(host), *_etcd_claims(host)):
+        if overlaps(claim.span, flannel):
+            yield _overlap(host, "flannel-overlap", mine, claim, OVERLAY_CONSEQUENCE)
+
+
+def _bip_set(flags: object) -> bool:
+    return isinstance(flags, list) and any(
+        isinstance(f, str) and (f == "--bip" or f.startswith("--bip=")) for f in flags
+    )
+
+
+def docker_bridge_overlap(host: Host) -> Iterator[Diagnostic]:
+    """Docker's default bridge 172.17.0.0/16 must not overlap the host's or flannel's network.
+
+    Docker creates ``docker0`` on 172.17.0.0/16 unless ``--bip`` is in
+    ``docker.flags``; an overlapping host network becomes unreachable from
+    the host once Docker starts.  A warning at the host's value (or at
+    flannel's ``network_config``).
+
+    Failing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [172.17.5.10/24]
+
+    Passing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [172.17.5.10/24]
+        docker:
+          flags: [--bip=10.99.0.1/24]
+    """
+    clc = plain(host)
+    if _bip_set((clc.get("docker") or {}).get("flags")):
+        return
+    tail = "the host loses its route there once Docker starts; set --bip in docker.flags"
+    for claim in host_networks(host):
+        if overlaps(claim.span, BRIDGE_SPAN):
+            yield _warn_bridge(claim, tail)
+    config = flannel_net(clc)
+    if config is not None and config.network.overlaps(DOCKER_BRIDGE):
+        claim = Claim(span(config.network), "flannel network", config.network, "", NETCONFIG_PATH)
+        yield _warn_bridge(
+            claim, "containers would not reach the overlay; set --bip in docker.flags"
+        )
+
+
+def _warn_bridge(claim: Claim, tail: str) -> Diagnostic:
+    return Diagnostic(
+        Severity.WARNING,
+        "docker-bridge-overlap",
+        f"Docker's default bridge {DOCKER_BRIDGE} overlaps {claim.what}; {tail}",
+        claim.path,
+    )
+
+
+def _unreachable(link: Link) -> Iterator[tuple[str, Path]]:
+    subnets = [iface.network for iface, _ in link.addresses]
+    versions = {n.version for n in subnets}
+
+    def outside(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return ip.version in versions and not ip.is_link_local and not any(ip in n for n in subnets)
+
+    nets = ", ".join(str(n) for n in subnets)
+    for ip, path in link.gateways:
+        if outside(ip):
+            yield f"gateway {ip} is outside every subnet of {link.unit} ({nets})", path
+    for route in link.routes:
+        if route.gateway is not None and outside(route.gateway):
+            dest = route.destination or "default"
+            yield (
+                (
+                    f"the route to {dest} goes through {route.gateway}, which is outside "
+                    f"every subnet of {link.unit} ({nets})"
+                ),
+                route.path,
+            )
+
+
+def _onlink(host: Host, link: Link) -> bool:
+    """A raw unit that declares ``GatewayOnLink=`` reaches gateways its own way."""
+    if link.path[0] != "networkd":
+        return False
+    units = (plain(host).get("networkd") or {}).get("units") or []
+    contents = units[link.path[2]].get("contents") if isinstance(link.path[2], int) else None
+    return isinstance(contents, str) and "GatewayOnLink=" in contents
+
+
+def gateway_unreachable(host: Host) -> Iterator[Diagnostic]:
+    """A gateway (of the link, or of a route) must lie in a subnet of its link.
+
+    The kernel refuses a gateway it has no on-link route to, so the default
+    route, or the route, is never installed.  Links without a static address
+    of the gateway's IP version (DHCP) and IPv6 link-local gateways are not
+    checked; neither are raw units that use ``GatewayOnLink=``.
+
+    Failing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [192.168.1.11/24]
+          gateway: 192.168.2.1
+
+    Passing::
+
+        # configs/a.yaml
+        network:
+          interface: eth0
+          addresses: [192.168.1.11/24]
+          gateway: 192.168.1.1
+    """
+    for link in facts(host).links:
+        if link.addresses and not _onlink(host, link):
+            for message, path in _unreachable(link):
+                yield Diagnostic(
+                    Severity.ERROR,
+                    "gateway-unreachable",
+                    f"{message}; the kernel will not install the route",
+                    path,
+                )
+
+
+# --- fleet rules ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seen:
+    host: Host
+    path: Path
+    mark: Mark
+
+
+def flannel_capacity(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
+    """No more hosts may run flannel than its network has host subnets.
+
+    flannel leases one ``SubnetLen`` subnet per host between ``SubnetMin``
+    (default: the second subnet of ``Network``; flannel skips the first) and
+    ``SubnetMax`` (default: the last), so ``10.1.0.0/16`` with SubnetLen 24
+    has room for 255 hosts, not 256.  Hosts with ``flannel:`` but no
+    ``network_config`` count toward the fleet's network when the fleet has
+    exactly one.  One error per distinct ``network_config`` location.
+
+    Failing::
+
+        # overlays/all.yaml
+        flannel:
+          network_config: '{"Network": "10.1.0.0/29", "SubnetLen": 30}'
+        # configs/a.yaml
+        network: {interface: eth0, addresses: [192.168.1.11/24]}
+        # configs/b.yaml
+        network: {interface: eth0, addresses: [192.168.1.12/24]}
+
+    Passing::
+
+        # overlays/all.yaml
+        flannel:
+          network_config: '{"Network": "10.1.0.0/28", "SubnetLen": 30}'
+        # configs/a.yaml
+        network: {interface: eth0, addresses: [192.168.1.11/24]}
+        # configs/b.yaml
+        network: {interface: eth0, addresses: [192.168.1.12/24]}
+    """
+    groups: dict[FlannelNet, list[Seen]] = {}
+    unconfigured = 0
+    for host in hosts:
+        clc = plain(host)
+        if not runs_flannel(clc):
+            continue
+        config = flannel_net(clc)
+        if config is None:
+            unconfigured += 1
+            continue
+        groups.setdefault(config, []).append(
+            Seen(host, NETCONFIG_PATH, mark_of(host, NETCONFIG_PATH))
+        )
+    for config, members in groups.items():
+        count = len(members) + (unconfigured if len(groups) == 1 else 0)
+        if count > config.capacity:
+            yield from _capacity_errors(members, count, config)
+
+
+def _capacity_errors(
+    members: list[Seen], count: int, config: FlannelNet
+) -> Iterator[tuple[Host, Diagnostic]]:
+    message = (
+        f"{count} hosts run flannel on {config.network} with SubnetLen "
+        f"{config.subnet_len}, but it has room for only {config.capacity} host "
+        "subnets; flannel on the others cannot get a lease (widen Network or "
+        "lengthen SubnetLen)"
+    )
+    seen: set[Mark] = set()
+    for member in members:
+        if member.mark not in seen:
+            seen.add(member.mark)
+            yield member.host, Diagnostic(Severity.ERROR, "flannel-capacity", message, member.path)
+
+
+def _address_table(hosts: Iterable[Host]) -> dict[IPNetwork, list[tuple[Host, str, Path]]]:
+    table: dict[IPNetwork, list[tuple[Host, str, Path]]] = {}
+    for host in hosts:
+        for iface, path in facts(host).addresses:
+            if iface.network.prefixlen < iface.max_prefixlen:
+                table.setdefault(iface.network, []).append((host, str(iface), path))
+    return table
+
+
+def _clusters(networks: Iterable[IPNetwork]) -> list[list[IPNetwork]]:
+    """Networks grouped under their outermost containing network (CIDRs nest or are disjoint)."""
+    ordered = sorted(networks, key=lambda n: (n.version, int(n.network_address), n.prefixlen))
+    out: list[list[IPNetwork]] = []
+    for net in ordered:
+        root = out[-1][0] if out else None
+        if root is not None and root.version == net.version and net.subnet_of(root):  # type: ignore[arg-type]
+            out[-1].append(net)
+        else:
+            out.append([net])
+    return out
+
+
+def prefix_mismatch(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
+    """Hosts in one subnet should agree on its prefix length.
+
+    With ``192.168.1.11/24`` on one host and ``192.168.1.12/16`` on another,
+    the second sends replies for all of 192.168.0.0/16 on-link while the
+    first routes them: asymmetric and half-broken.  The hosts whose prefix
+    differs from the one most hosts of that range use get a warning, citing
+    one that uses the common prefix.  Host routes (/32, /128) are ignored.
+
+    Failing::
+
+        # configs/a.yaml
+        network: {interface: eth0, addresses: [192.168.1.11/24]}
+        # configs/b.yaml
+        network: {interface: eth0, addresses: [192.168.1.12/24]}
+        # configs/c.yaml
+        network: {interface: eth0, addresses: [192.168.1.13/16]}
+
+    Passing::
+
+        # configs/a.yaml
+        network: {interface: eth0, addresses: [192.168.1.11/24]}
+        # configs/b.yaml
+        network: {interface: eth0, addresses: [192.168.1.12/24]}
+    """
+    table = _address_table(hosts)
+    for cluster in _clusters(table):
+        prefixes = {n.prefixlen for n in cluster}
+        if len(prefixes) < 2:
+            continue
+        counts = {p: sum(len(table[n]) for n in cluster if n.prefixlen == p) for p in prefixes}
+        common = max(sorted(prefixes), key=lambda p: counts[p])
+        example = next(table[n][0] for n in cluster if n.prefixlen == common)
+        yield from _mismatches(cluster, table, common, example)
+
+
+def _mismatches(
+    cluster: list[IPNetwork],
+    table: dict[IPNetwork, list[tuple[Host, str, Path]]],
+    common: int,
+    example: tuple[Host, str, Path],
+) -> Iterator[tuple[Host, Diagnostic]]:
+    other, other_addr, other_path = example
+    where = mark_of(other, other_path)
+    for net in cluster:
+        if net.prefixlen == common:
+            continue
+        for host, addr, path in table[net]:
+            message = (
+                f"address {addr} has prefix length /{net.prefixlen}, but hosts in the "
+                f"same range use /{common} (host {other.stem} has {other_addr} at {where})"
+            )
+            yield (
+                host,
+                Diagnostic(
+                    Severity.WARNING,
+                    "prefix-mismatch",
+                    message,
+                    path,
+                    related=((f"{other_addr} is set here", where),),
+                ),
+            )
+
+
+HOST_RULES = {
+    "flannel-overlap": flannel_overlap,
+    "docker-bridge-overlap": docker_bridge_overlap,
+    "gateway-unreachable": gateway_unreachable,
+}
+FLEET_RULES = {
+    "flannel-capacity": flannel_capacity,
+    "prefix-mismatch": prefix_mismatch,
+}

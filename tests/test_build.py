@@ -1,0 +1,354 @@
+"""``hostiso build``: the files it writes, byte for byte, and the ISO read back."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import (
+    EMPTY_IGNITION,
+    LOGIN,
+    PASSWORD_HASH,
+    REPO,
+    SSH_KEY,
+    build_ok,
+    hostname_file,
+    load_ign,
+    needs_isoinfo,
+    needs_xorriso,
+    run,
+    write_fleet,
+)
+
+WEB = f"""\
+groups: [web]
+hostname: web-01
+network:
+  interface: eth0
+  addresses: [192.168.1.10/24]
+  gateway: 192.168.1.1
+passwd:
+  users:
+    - name: core
+      password_hash: "{PASSWORD_HASH}"
+"""
+
+FLEET = {
+    "overlays/all.yaml": f"passwd:\n  users:\n    - name: core\n"
+    f"      ssh_authorized_keys:\n        - {SSH_KEY}\n",
+    "overlays/web.yaml": (
+        "storage:\n"
+        "  directories:\n"
+        "    - path: /srv/www\n"
+        "  files:\n"
+        "    - path: /etc/motd\n"
+        "      mode: 0600\n"
+        "      contents:\n"
+        "        inline: |\n"
+        "          web server\n"
+        "systemd:\n"
+        "  units:\n"
+        "    - name: web.service\n"
+        "      enabled: true\n"
+        "      contents: |\n"
+        "        [Service]\n"
+        "        ExecStart=/usr/bin/true\n"
+        "        [Install]\n"
+        "        WantedBy=multi-user.target\n"
+    ),
+    "configs/web.yaml": WEB,
+    "configs/db.yaml": "network:\n  interface: eth0\n  addresses: [192.168.1.20/24]\n",
+}
+
+WEB_IGNITION: dict[str, Any] = {
+    "ignition": EMPTY_IGNITION,
+    "networkd": {
+        "units": [
+            {
+                "contents": "[Match]\nName=eth0\n\n[Network]\nAddress=192.168.1.10/24\n"
+                "Gateway=192.168.1.1\n",
+                "name": "10-static.network",
+            }
+        ]
+    },
+    "passwd": {
+        "users": [
+            {
+                "name": "core",
+                "passwordHash": PASSWORD_HASH,
+                "sshAuthorizedKeys": [SSH_KEY],
+            }
+        ]
+    },
+    "storage": {
+        "directories": [{"filesystem": "root", "path": "/srv/www", "mode": 0o755}],
+        "files": [
+            hostname_file("web-01"),
+            {
+                "filesystem": "root",
+                "path": "/etc/motd",
+                "contents": {"source": "data:,web%20server%0A", "verification": {}},
+                "mode": 0o600,
+            },
+        ],
+    },
+    "systemd": {
+        "units": [
+            {
+                "contents": "[Service]\nExecStart=/usr/bin/true\n[Install]\n"
+                "WantedBy=multi-user.target\n",
+                "enabled": True,
+                "name": "web.service",
+            }
+        ]
+    },
+}
+
+EPOCH = "1700000000"
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    return write_fleet(tmp_path, FLEET)
+
+
+def build(root: Path, env: dict[str, str] | None = None) -> None:
+    build_ok(root, env=env)
+
+
+def artefacts(root: Path, host: str = "web") -> tuple[bytes, bytes]:
+    return (root / f"build/{host}.ign").read_bytes(), (root / f"out/{host}.iso").read_bytes()
+
+
+def iso_tool(*argv: str | Path) -> str:
+    done = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def listed_names(listing: str) -> list[str]:
+    rows = [line for line in listing.splitlines() if line.startswith(("-", "d"))]
+    return [row.split("]", 1)[1].strip() for row in rows]
+
+
+# --- what is written ---------------------------------------------------------------
+
+
+def test_ignition_of_a_small_host(fleet: Path) -> None:
+    build(fleet)
+    assert load_ign(fleet, "web") == WEB_IGNITION
+
+
+def test_outputs_are_private_and_nothing_else_is_left(fleet: Path) -> None:
+    build(fleet)
+    assert sorted(p.name for p in (fleet / "out").iterdir()) == ["db.iso", "web.iso"]
+    written = sorted(p.name for p in (fleet / "build").iterdir() if not p.name.startswith("."))
+    assert written == ["db.d", "db.ign", "web.d", "web.ign"]
+    for path in [*(fleet / "out").iterdir(), *(fleet / "build").glob("*.ign")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+def test_outputs_stay_private_under_a_permissive_umask(fleet: Path) -> None:
+    old = os.umask(0)
+    try:
+        build(fleet)
+    finally:
+        os.umask(old)
+    for path in (fleet / "build/web.ign", fleet / "out/web.iso"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_depfile_lists_the_host_file_and_its_overlays(fleet: Path) -> None:
+    build(fleet)
+    assert (fleet / "build/web.d").read_text() == (
+        "build/web.ign out/web.iso: configs/web.yaml overlays/all.yaml overlays/web.yaml\n"
+        "overlays/all.yaml:\n"
+        "overlays/web.yaml:\n"
+    )
+    assert (fleet / "build/db.d").read_text() == (
+        "build/db.ign out/db.iso: configs/db.yaml overlays/all.yaml\noverlays/all.yaml:\n"
+    )
+
+
+def test_depfile_lists_local_files(fleet: Path) -> None:
+    write_fleet(
+        fleet,
+        {
+            "files/motd.txt": "hello\n",
+            "configs/db.yaml": "storage:\n  files:\n    - path: /etc/motd\n"
+            "      contents:\n        local: motd.txt\n",
+        },
+    )
+    build(fleet)
+    assert (fleet / "build/db.d").read_text() == (
+        "build/db.ign out/db.iso: configs/db.yaml overlays/all.yaml files/motd.txt\n"
+        "overlays/all.yaml:\n"
+        "files/motd.txt:\n"
+    )
+    motd = load_ign(fleet, "db")["storage"]["files"][1]
+    assert motd["contents"]["source"] == "data:,hello%0A"
+
+
+def test_building_one_host_leaves_the_others_alone(fleet: Path) -> None:
+    build_ok(fleet, "db")
+    assert sorted(p.name for p in (fleet / "out").iterdir()) == ["db.iso"]
+
+
+def test_unknown_host_stem(fleet: Path) -> None:
+    rc, _, err = run(["build", "nope"], fleet)
+    assert rc == 1
+    assert err.splitlines()[0] == (
+        "configs/nope.yaml:1:1: error: no host file configs/nope.yaml [no-such-host]"
+    )
+
+
+# --- reproducible ----------------------------------------------------------------------
+
+
+def test_rebuild_is_byte_identical(fleet: Path) -> None:
+    build(fleet)
+    first = artefacts(fleet)
+    for path in [*(fleet / "out").iterdir(), *(fleet / "build").iterdir()]:
+        path.unlink()
+    build(fleet)
+    assert artefacts(fleet) == first
+
+
+def test_source_date_epoch(fleet: Path) -> None:
+    build(fleet, {"SOURCE_DATE_EPOCH": EPOCH})
+    ign, iso = artefacts(fleet)
+    build(fleet, {"SOURCE_DATE_EPOCH": EPOCH})
+    assert artefacts(fleet) == (ign, iso)
+    build(fleet, {"SOURCE_DATE_EPOCH": "1700000001"})
+    ign2, iso2 = artefacts(fleet)
+    assert ign2 == ign
+    assert iso2 != iso
+    build(fleet)
+    assert artefacts(fleet)[1] not in (iso, iso2)
+
+
+def test_bad_source_date_epoch_is_a_usage_error(fleet: Path) -> None:
+    rc, out, err = run(["build"], fleet, env={"SOURCE_DATE_EPOCH": "yesterday"})
+    assert (rc, out) == (2, "")
+    assert err == (
+        "hostiso: error: SOURCE_DATE_EPOCH must be a whole number of seconds, not 'yesterday'\n"
+    )
+    assert not (fleet / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("epoch", [None, EPOCH])
+def test_same_bytes_in_any_timezone(fleet: Path, epoch: str | None) -> None:
+    build(fleet, {"SOURCE_DATE_EPOCH": epoch} if epoch else None)
+    expected = artefacts(fleet)
+    for tz in ("Pacific/Kiritimati", "America/St_Johns"):
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env.update({"TZ": tz, "PYTHONPATH": str(REPO / "src")})
+        if epoch:
+            env["SOURCE_DATE_EPOCH"] = epoch
+        subprocess.run(
+            [sys.executable, "-m", "hostiso", "build"],
+            cwd=fleet,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        assert artefacts(fleet) == expected, tz
+
+
+# --- the ISO, read back -------------------------------------------------------------------
+
+
+@needs_isoinfo
+def test_isoinfo_reads_label_rock_ridge_and_joliet(fleet: Path) -> None:
+    build(fleet)
+    iso = fleet / "out/web.iso"
+    assert "Volume id: WEB_01\n" in iso_tool("isoinfo", "-d", "-i", iso)
+    assert listed_names(iso_tool("isoinfo", "-R", "-l", "-i", iso)) == [".", "..", "config.json"]
+    assert listed_names(iso_tool("isoinfo", "-J", "-l", "-i", iso)) == [".", "..", "config.json"]
+    assert listed_names(iso_tool("isoinfo", "-l", "-i", iso)) == [".", "..", "CONFIG.JSO;1"]
+    done = subprocess.run(
+        ["isoinfo", "-R", "-x", "/config.json", "-i", str(iso)], capture_output=True, check=True
+    )
+    assert done.stdout == (fleet / "build/web.ign").read_bytes()
+
+
+@needs_xorriso
+def test_xorriso_finds_config_json(fleet: Path) -> None:
+    build(fleet)
+    done = subprocess.run(
+        ["xorriso", "-indev", str(fleet / "out/web.iso"), "-find", "/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["'/'", "'/config.json'"]
+    extracted = fleet / "extracted.json"
+    subprocess.run(
+        [
+            "xorriso",
+            "-osirrox",
+            "on",
+            "-indev",
+            str(fleet / "out/web.iso"),
+            "-extract",
+            "/config.json",
+            str(extracted),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert extracted.read_bytes() == (fleet / "build/web.ign").read_bytes()
+
+
+@needs_isoinfo
+def test_iso_label_override(fleet: Path) -> None:
+    write_fleet(fleet, {"configs/web.yaml": WEB + "iso_label: FRONT_1\n"})
+    build(fleet)
+    assert "Volume id: FRONT_1\n" in iso_tool("isoinfo", "-d", "-i", fleet / "out/web.iso")
+
+
+def long_label(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).hexdigest().upper()
+    return name.upper().replace("-", "_").replace(".", "_")[:11] + "_" + digest[:4]
+
+
+@needs_isoinfo
+def test_long_hostnames_are_shortened_and_stay_unique(tmp_path: Path) -> None:
+    names = ["rack-07-worker-0001.dc1.example.com", "rack-07-worker-0002.dc1.example.com"]
+    write_fleet(tmp_path, {f"configs/{n}.yaml": "{}\n" for n in names})
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN})
+    build(tmp_path)
+    labels = []
+    for name in names:
+        info = iso_tool("isoinfo", "-d", "-i", tmp_path / f"out/{name}.iso")
+        (label,) = [ln.split(": ", 1)[1] for ln in info.splitlines() if ln.startswith("Volume id")]
+        labels.append(label)
+    assert labels == [long_label(n) for n in names]
+    assert labels[0][:12] == "RACK_07_WOR_"
+    assert len(set(labels)) == 2
+    assert all(len(label) == 16 for label in labels)
+
+
+def test_label_collision_is_an_error(tmp_path: Path) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": LOGIN,
+            "configs/web-01.yaml": "{}\n",
+            "configs/web.yaml": "iso_label: WEB_01\n",
+        },
+    )
+    rc, _, err = run(["build"], tmp_path)
+    assert rc == 1
+    assert err.splitlines()[0] == (
+        "configs/web-01.yaml:1:1: error: ISO volume label 'WEB_01' is also used by host web "
+        "(configs/web.yaml:1:12) [duplicate-iso-label]"
+    )
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

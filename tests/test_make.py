@@ -1,0 +1,184 @@
+"""The repository's Makefile, run on a small fleet in a scratch directory.
+
+The scratch directory gets a copy of the Makefile, a pyproject.toml older
+than the venv stamp, and a ``.venv`` whose ``bin`` is this checkout's, so
+make never creates or refreshes a venv there (``PYTHON=false`` makes sure:
+an attempt would fail the test instead of touching the real venv).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import LOGIN, REPO, write_fleet
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
+    pytest.mark.skipif(not (REPO / ".venv/bin/hostiso").exists(), reason="no .venv in the repo"),
+]
+
+FLEET = {
+    "overlays/all.yaml": LOGIN,
+    "overlays/controller.yaml": "storage:\n  directories:\n    - path: /var/lib/backup\n",
+    "overlays/worker.yaml": "storage:\n  directories:\n    - path: /var/lib/work\n",
+    "configs/ctl-1.yaml": "groups: [controller]\n",
+    "configs/ctl-2.yaml": "groups: [controller]\n",
+    "configs/wk-1.yaml": "groups: [worker]\n",
+    "configs/wk-2.yaml": "groups: [worker]\n",
+    "configs/solo.yaml": "{}\n",
+}
+HOSTS = ["ctl-1", "ctl-2", "solo", "wk-1", "wk-2"]
+PAST = time.time() - 3600
+
+
+@pytest.fixture
+def fleet(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "Makefile", tmp_path / "Makefile")
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    os.utime(tmp_path / "pyproject.toml", (0, 0))
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv/bin").symlink_to(REPO / ".venv/bin")
+    (tmp_path / ".venv/.installed").touch()
+    write_fleet(tmp_path, FLEET)
+    for path in [*(tmp_path / "configs").iterdir(), *(tmp_path / "overlays").iterdir()]:
+        os.utime(path, (PAST, PAST))
+    return tmp_path
+
+
+def make(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SOURCE_DATE_EPOCH", "GITHUB_ACTIONS")
+    }
+    return subprocess.run(
+        ["make", "--no-print-directory", "PYTHON=false", *argv],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def make_ok(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    done = make(root, *argv)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    return done
+
+
+def isos(root: Path) -> list[str]:
+    out = root / "out"
+    return sorted(p.name[:-4] for p in out.glob("*.iso")) if out.is_dir() else []
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(root)): p.stat().st_mtime_ns
+        for d in ("build", "out")
+        for p in (root / d).iterdir()
+    }
+
+
+def age_outputs(root: Path) -> dict[str, int]:
+    """Date every output back (but after the inputs), so a rebuild is easy to see."""
+    then = PAST + 60
+    for d in ("build", "out"):
+        for p in (root / d).iterdir():
+            os.utime(p, (then, then))
+    return mtimes(root)
+
+
+def rebuilt(root: Path, before: dict[str, int]) -> list[str]:
+    after = mtimes(root)
+    return sorted(n[4:-4] for n in after if n.startswith("out/") and after[n] != before.get(n))
+
+
+def test_make_hosts_builds_every_host_then_is_a_no_op(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    assert isos(fleet) == HOSTS
+    assert sorted(p.name for p in (fleet / "build").glob("*.ign")) == [f"{h}.ign" for h in HOSTS]
+    assert not (fleet / "build/.queue").exists()
+    before = age_outputs(fleet)
+    done = make_ok(fleet, "hosts")
+    assert done.stdout == ""
+    assert mtimes(fleet) == before
+
+
+def test_touching_an_overlay_rebuilds_exactly_its_hosts(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    for name, expected in [
+        ("overlays/worker.yaml", ["wk-1", "wk-2"]),
+        ("overlays/controller.yaml", ["ctl-1", "ctl-2"]),
+        ("configs/solo.yaml", ["solo"]),
+        ("overlays/all.yaml", HOSTS),
+    ]:
+        before = age_outputs(fleet)
+        os.utime(fleet / name, (PAST + 120, PAST + 120))
+        make_ok(fleet, "hosts")
+        assert rebuilt(fleet, before) == expected, name
+        os.utime(fleet / name, (PAST, PAST))
+
+
+def test_adding_a_group_to_a_host_makes_it_depend_on_that_overlay(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    (fleet / "configs/solo.yaml").write_text("groups: [worker]\n")
+    make_ok(fleet, "hosts")
+    assert "overlays/worker.yaml" in (fleet / "build/solo.d").read_text()
+    before = age_outputs(fleet)
+    os.utime(fleet / "overlays/worker.yaml", (PAST + 120, PAST + 120))
+    make_ok(fleet, "hosts")
+    assert rebuilt(fleet, before) == ["solo", "wk-1", "wk-2"]
+
+
+def test_parallel_make(fleet: Path) -> None:
+    make_ok(fleet, "-j2", "hosts")
+    assert isos(fleet) == HOSTS
+    before = age_outputs(fleet)
+    make_ok(fleet, "-j2", "hosts")
+    assert mtimes(fleet) == before
+
+
+def test_make_one_host(fleet: Path) -> None:
+    make_ok(fleet, "out/wk-1.iso")
+    assert isos(fleet) == ["wk-1"]
+    assert (fleet / "build/wk-1.ign").exists()
+    assert make_ok(fleet, "out/wk-1.iso").stdout == "make: 'out/wk-1.iso' is up to date.\n"
+
+
+def test_a_broken_host_fails_make_but_the_others_build(fleet: Path) -> None:
+    (fleet / "configs/wk-2.yaml").write_text(
+        "groups: [worker]\nstorage:\n  files:\n    - path: etc/foo\n"
+    )
+    done = make(fleet, "hosts")
+    assert done.returncode != 0
+    assert done.stderr.splitlines()[0] == (
+        "configs/wk-2.yaml:4:13: error: path 'etc/foo' must be absolute (start with /) "
+        "[relative-path]"
+    )
+    assert "Traceback" not in done.stderr
+    assert isos(fleet) == ["ctl-1", "ctl-2", "solo", "wk-1"]
+    assert not (fleet / "build/wk-2.ign").exists()
+    # still broken: make fails again, and builds nothing else
+    before = mtimes(fleet)
+    assert make(fleet, "hosts").returncode != 0
+    assert rebuilt(fleet, before) == []
+    # fixed: only the fixed host is built
+    (fleet / "configs/wk-2.yaml").write_text("groups: [worker]\n")
+    before = age_outputs(fleet)
+    make_ok(fleet, "hosts")
+    assert rebuilt(fleet, before) == ["wk-2"]
+
+
+def test_make_help_is_the_default(fleet: Path) -> None:
+    done = make_ok(fleet)
+    assert "hosts" in done.stdout and "clean" in done.stdout
+    assert not (fleet / "out").exists()

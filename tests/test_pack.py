@@ -1,0 +1,119 @@
+"""``hostiso pack FILE.json -o OUT.iso [--label L]``: the genisoimage step on its own."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import LOGIN, build_ok, needs_isoinfo, run, write_fleet
+
+CONFIG = b'{"ignition":{"version":"2.3.0"}}'
+
+
+@pytest.fixture
+def cwd(tmp_path: Path) -> Path:
+    (tmp_path / "web-01.json").write_bytes(CONFIG)
+    return tmp_path
+
+
+def volume_id(iso: Path) -> str:
+    info = subprocess.run(
+        ["isoinfo", "-d", "-i", str(iso)], capture_output=True, text=True, check=True
+    ).stdout
+    (line,) = [ln for ln in info.splitlines() if ln.startswith("Volume id: ")]
+    return line.removeprefix("Volume id: ")
+
+
+def extract(iso: Path, *flags: str) -> bytes:
+    return subprocess.run(
+        ["isoinfo", *flags, "-x", "/config.json", "-i", str(iso)], capture_output=True, check=True
+    ).stdout
+
+
+@needs_isoinfo
+def test_pack_with_default_label(cwd: Path) -> None:
+    assert run(["pack", "web-01.json", "-o", "web-01.iso"], cwd) == (0, "", "")
+    iso = cwd / "web-01.iso"
+    assert volume_id(iso) == "WEB_01"
+    assert extract(iso, "-R") == CONFIG
+    assert extract(iso, "-J") == CONFIG
+    assert stat.S_IMODE(iso.stat().st_mode) == 0o600
+
+
+@needs_isoinfo
+@pytest.mark.parametrize("argv", [["--label", "FRONT_01"], ["--label=FRONT_01"]])
+def test_pack_with_label(cwd: Path, argv: list[str]) -> None:
+    assert run(["pack", "web-01.json", "--output", "out.iso", *argv], cwd) == (0, "", "")
+    assert volume_id(cwd / "out.iso") == "FRONT_01"
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        (
+            "front-01",
+            "volume label 'front-01' may use only A-Z, 0-9 and _, not '-', 'f', 'n', 'o', 'r', 't'",
+        ),
+        (
+            "ABCDEFGHIJKLMNOPQ",
+            "volume label 'ABCDEFGHIJKLMNOPQ' has 17 characters; at most 16 are allowed",
+        ),
+        ("A B", "volume label 'A B' may use only A-Z, 0-9 and _, not ' '"),
+    ],
+)
+def test_bad_label_is_a_usage_error(cwd: Path, label: str, message: str) -> None:
+    rc, out, err = run(["pack", "web-01.json", "-o", "out.iso", "--label", label], cwd)
+    assert (rc, out, err) == (2, "", f"hostiso pack: error: --label: {message}\n")
+    assert not (cwd / "out.iso").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "commands.cmd_pack: `args.label or volume_label(...)` silently replaces an explicit "
+        "empty --label with the default instead of rejecting it"
+    ),
+)
+def test_empty_label_is_a_usage_error(cwd: Path) -> None:
+    rc, _, err = run(["pack", "web-01.json", "-o", "out.iso", "--label", ""], cwd)
+    assert (rc, err) == (2, "hostiso pack: error: --label: volume label is empty\n")
+    assert not (cwd / "out.iso").exists()
+
+
+def test_missing_input_exits_1(cwd: Path) -> None:
+    rc, out, err = run(["pack", "nope.json", "-o", "out.iso"], cwd)
+    assert (rc, out, err) == (1, "", "hostiso pack: error: nope.json: No such file or directory\n")
+    assert not (cwd / "out.iso").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=("cli.main: argparse usage errors go to sys.stderr, not to the stderr given to main()"),
+)
+def test_missing_output_option_exits_2(cwd: Path) -> None:
+    rc, out, err = run(["pack", "web-01.json"], cwd)
+    assert (rc, out) == (2, "")
+    assert err.splitlines()[-1] == (
+        "hostiso pack: error: the following arguments are required: -o/--output"
+    )
+
+
+def test_pack_is_reproducible(cwd: Path) -> None:
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    for name in ("a.iso", "b.iso"):
+        assert run(["pack", "web-01.json", "-o", name], cwd, env=env) == (0, "", "")
+    assert (cwd / "a.iso").read_bytes() == (cwd / "b.iso").read_bytes()
+    assert run(["pack", "web-01.json", "-o", "c.iso"], cwd) == (0, "", "")
+    assert (cwd / "c.iso").read_bytes() != (cwd / "a.iso").read_bytes()
+
+
+def test_pack_matches_build(tmp_path: Path) -> None:
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN, "configs/web-01.yaml": "{}\n"})
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    build_ok(tmp_path, env=env)
+    argv = ["pack", "build/web-01.ign", "-o", "packed.iso", "--label", "WEB_01"]
+    assert run(argv, tmp_path, env=env) == (0, "", "")
+    assert (tmp_path / "packed.iso").read_bytes() == (tmp_path / "out/web-01.iso").read_bytes()
