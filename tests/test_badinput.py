@@ -410,13 +410,6 @@ def test_section_errors_survive_a_network_shorthand(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "iso_label has no schema check: an invalid label raises ValueError in build_iso "
-        "(traceback) after build/<host>.ign was written"
-    ),
-)
 def test_invalid_iso_label_is_a_diagnostic(tmp_path: Path) -> None:
     build_good(tmp_path)
     write_fleet(tmp_path, {W: "iso_label: web-01\n"})
@@ -428,13 +421,6 @@ def test_invalid_iso_label_is_a_diagnostic(tmp_path: Path) -> None:
     assert all(p.exists() for p in outputs(tmp_path, "good"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "`groups: web` is reported twice at the same place: fleet._layers' 'expected a list "
-        "of group names' and the schema's 'expected a list, got string'"
-    ),
-)
 def test_groups_not_a_list_is_one_error(tmp_path: Path) -> None:
     build_good(tmp_path)
     write_fleet(tmp_path, {W: "groups: web\n"})

@@ -10,14 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from regen_corpus import cases, expected_files, lint_output
 
 CASES = cases()
 FILES = [(case, path, fmt) for case in CASES for path, fmt in expected_files(case)]
 
 
-@pytest.mark.parametrize(("case", "path", "fmt"), FILES,
-                         ids=[f"{c.name}/{p.name}" for c, p, _ in FILES])
+@pytest.mark.parametrize(
+    ("case", "path", "fmt"), FILES, ids=[f"{c.name}/{p.name}" for c, p, _ in FILES]
+)
 def test_corpus_output(case: Path, path: Path, fmt: str) -> None:
     rc, text = lint_output(case, fmt)
     assert text == path.read_text(encoding="utf-8")
@@ -32,5 +34,7 @@ def test_corpus_is_not_empty() -> None:
 
 
 def test_one_case_pins_every_format() -> None:
-    pinned = {fmt for _, fmt in expected_files(Path(__file__).parent / "fleets" / "flannel-overlap")}
+    pinned = {
+        fmt for _, fmt in expected_files(Path(__file__).parent / "fleets" / "flannel-overlap")
+    }
     assert pinned == {"parsable", "text", "github", "json", "sarif"}

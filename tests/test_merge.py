@@ -341,13 +341,6 @@ def test_empty_list_then_new_entries_in_a_later_group(tmp_path: Path) -> None:
     assert ign["systemd"] == {"units": [{"mask": True, "name": "b.service"}]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an empty files list in the host file resets the generated base layer too: "
-        "/etc/hostname from the hostname shorthand is silently dropped"
-    ),
-)
 def test_empty_files_list_keeps_generated_hostname(tmp_path: Path) -> None:
     ign = build_one(
         tmp_path,

@@ -70,13 +70,6 @@ def test_bad_label_is_a_usage_error(cwd: Path, label: str, message: str) -> None
     assert not (cwd / "out.iso").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "commands.cmd_pack: `args.label or volume_label(...)` silently replaces an explicit "
-        "empty --label with the default instead of rejecting it"
-    ),
-)
 def test_empty_label_is_a_usage_error(cwd: Path) -> None:
     rc, _, err = run(["pack", "web-01.json", "-o", "out.iso", "--label", ""], cwd)
     assert (rc, err) == (2, "hostiso pack: error: --label: volume label is empty\n")
@@ -89,10 +82,6 @@ def test_missing_input_exits_1(cwd: Path) -> None:
     assert not (cwd / "out.iso").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=("cli.main: argparse usage errors go to sys.stderr, not to the stderr given to main()"),
-)
 def test_missing_output_option_exits_2(cwd: Path) -> None:
     rc, out, err = run(["pack", "web-01.json"], cwd)
     assert (rc, out) == (2, "")

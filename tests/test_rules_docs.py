@@ -10,13 +10,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import write_fleet
 
+from conftest import write_fleet
 from hostiso.fleet import Layout
 from hostiso.lint import lint
-from hostiso.rules import duplicates, etcd, login, modes, network, networkd
+from hostiso.rules import duplicates, etcd, fleetnet, login, modes, network, networkd
 
-MODULES: tuple[ModuleType, ...] = (modes, networkd, network, duplicates, etcd, login)
+MODULES: tuple[ModuleType, ...] = (modes, networkd, network, fleetnet, duplicates, etcd, login)
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 
 RULES: list[tuple[str, Callable[..., Any]]] = [
@@ -49,8 +49,7 @@ def example(doc: str, label: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("key", "rule"), RULES, ids=[k for k, _ in RULES])
 @pytest.mark.parametrize("label", ["Failing", "Passing"])
-def test_docstring_example(tmp_path: Path, key: str, rule: Callable[..., Any],
-                           label: str) -> None:
+def test_docstring_example(tmp_path: Path, key: str, rule: Callable[..., Any], label: str) -> None:
     doc = inspect.getdoc(rule) or ""
     files = example(doc, label)
     assert files, f"{key}: no {label} example"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import write_fleet
 
+from conftest import write_fleet
 from hostiso.commands import dedupe
 from hostiso.fleet import Layout
 from hostiso.lint import lint
@@ -26,8 +26,11 @@ def fleet(tmp_path: Path) -> Path:
 
 def found(root: Path, codes: set[str]) -> list[Where]:
     items = sort_diagnostics(dedupe(lint(Layout(root))))
-    return [(d.code, d.mark.file, d.mark.line, d.mark.col)
-            for d in items if d.code in codes and d.mark is not None]
+    return [
+        (d.code, d.mark.file, d.mark.line, d.mark.col)
+        for d in items
+        if d.code in codes and d.mark is not None
+    ]
 
 
 def host(address: str, extra: str = "") -> str:
@@ -42,101 +45,184 @@ def mac_host(mac: str, address: str) -> str:
     return f'network:\n  mac: "{mac}"\n  addresses: [{address}]\n'
 
 
-FLANNEL_28 = "flannel:\n  network_config: '{\"Network\": \"10.1.0.0/28\", \"SubnetLen\": 30}'\n"
+FLANNEL_28 = 'flannel:\n  network_config: \'{"Network": "10.1.0.0/28", "SubnetLen": 30}\'\n'
 ETCD = "groups: [etcd]\n"
 
 CASES: list[tuple[str, set[str], dict[str, str], list[Where]]] = [
-    ("duplicate-address/fails", {"duplicate-address"},
-     hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.11/24"),
-     [("duplicate-address", "configs/h1.yaml", 3, 15),
-      ("duplicate-address", "configs/h3.yaml", 3, 15)]),
-    ("duplicate-address/passes", {"duplicate-address"},
-     hosts("192.168.1.11/24", "192.168.1.12/24"), []),
-    ("duplicate-mac/fails", {"duplicate-mac"}, {
-        "configs/a.yaml": mac_host("52:54:00:00:00:01", "192.168.1.11/24"),
-        "configs/b.yaml": mac_host("52-54-00-00-00-01", "192.168.1.12/24"),
-    }, [("duplicate-mac", "configs/a.yaml", 2, 8), ("duplicate-mac", "configs/b.yaml", 2, 8)]),
-    ("duplicate-mac/passes", {"duplicate-mac"}, {
-        "configs/a.yaml": mac_host("52:54:00:00:00:01", "192.168.1.11/24"),
-        "configs/b.yaml": mac_host("52:54:00:00:00:02", "192.168.1.12/24"),
-    }, []),
-    ("flannel-capacity/fails", {"flannel-capacity"}, {
-        "overlays/all.yaml": FLANNEL_28,
-        **hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24", "192.168.1.14/24"),
-    }, [("flannel-capacity", "overlays/all.yaml", 2, 19)]),
-    ("flannel-capacity/passes", {"flannel-capacity"}, {
-        "overlays/all.yaml": FLANNEL_28,
-        **hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24"),
-    }, []),
-    ("prefix-mismatch/fails", {"prefix-mismatch"},
-     hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/16"),
-     [("prefix-mismatch", "configs/h3.yaml", 3, 15)]),
-    ("prefix-mismatch/passes", {"prefix-mismatch"},
-     hosts("192.168.1.11/24", "192.168.1.12/24", "10.0.0.1/8", "192.168.2.1/32"), []),
-    ("etcd-even-members/fails", {"etcd-even-members"},
-     hosts("192.168.1.11/24", "192.168.1.12/24", extra=ETCD),
-     [("etcd-even-members", "configs/h1.yaml", 4, 10)]),
-    ("etcd-even-members/passes", {"etcd-even-members"},
-     hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24", extra=ETCD), []),
-    ("etcd-foreign-url/fails", {"etcd-foreign-url"}, {
-        "configs/a.yaml": host("192.168.1.11/24",
-                               "etcd:\n  initial_advertise_peer_urls: http://192.168.1.12:2380\n"),
-        "configs/b.yaml": host("192.168.1.12/24"),
-    }, [("etcd-foreign-url", "configs/a.yaml", 5, 32)]),
-    ("etcd-foreign-url/name", {"etcd-foreign-url"}, {
-        "configs/a.yaml": host("192.168.1.11/24",
-                               "etcd:\n  advertise_client_urls: http://b:2379\n"),
-        "configs/b.yaml": host("192.168.1.12/24"),
-    }, [("etcd-foreign-url", "configs/a.yaml", 5, 26)]),
-    ("etcd-foreign-url/passes", {"etcd-foreign-url"}, {
-        "configs/a.yaml": host("192.168.1.11/24", "etcd:\n  advertise_client_urls: "
-                               "http://192.168.1.11:2379,http://127.0.0.1:2379,http://a:2379\n"),
-    }, []),
+    (
+        "duplicate-address/fails",
+        {"duplicate-address"},
+        hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.11/24"),
+        [
+            ("duplicate-address", "configs/h1.yaml", 3, 15),
+            ("duplicate-address", "configs/h3.yaml", 3, 15),
+        ],
+    ),
+    (
+        "duplicate-address/passes",
+        {"duplicate-address"},
+        hosts("192.168.1.11/24", "192.168.1.12/24"),
+        [],
+    ),
+    (
+        "duplicate-mac/fails",
+        {"duplicate-mac"},
+        {
+            "configs/a.yaml": mac_host("52:54:00:00:00:01", "192.168.1.11/24"),
+            "configs/b.yaml": mac_host("52-54-00-00-00-01", "192.168.1.12/24"),
+        },
+        [("duplicate-mac", "configs/a.yaml", 2, 8), ("duplicate-mac", "configs/b.yaml", 2, 8)],
+    ),
+    (
+        "duplicate-mac/passes",
+        {"duplicate-mac"},
+        {
+            "configs/a.yaml": mac_host("52:54:00:00:00:01", "192.168.1.11/24"),
+            "configs/b.yaml": mac_host("52:54:00:00:00:02", "192.168.1.12/24"),
+        },
+        [],
+    ),
+    (
+        "flannel-capacity/fails",
+        {"flannel-capacity"},
+        {
+            "overlays/all.yaml": FLANNEL_28,
+            **hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24", "192.168.1.14/24"),
+        },
+        [("flannel-capacity", "overlays/all.yaml", 2, 19)],
+    ),
+    (
+        "flannel-capacity/passes",
+        {"flannel-capacity"},
+        {
+            "overlays/all.yaml": FLANNEL_28,
+            **hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24"),
+        },
+        [],
+    ),
+    (
+        "prefix-mismatch/fails",
+        {"prefix-mismatch"},
+        hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/16"),
+        [("prefix-mismatch", "configs/h3.yaml", 3, 15)],
+    ),
+    (
+        "prefix-mismatch/passes",
+        {"prefix-mismatch"},
+        hosts("192.168.1.11/24", "192.168.1.12/24", "10.0.0.1/8", "192.168.2.1/32"),
+        [],
+    ),
+    (
+        "etcd-even-members/fails",
+        {"etcd-even-members"},
+        hosts("192.168.1.11/24", "192.168.1.12/24", extra=ETCD),
+        [("etcd-even-members", "configs/h1.yaml", 4, 10)],
+    ),
+    (
+        "etcd-even-members/passes",
+        {"etcd-even-members"},
+        hosts("192.168.1.11/24", "192.168.1.12/24", "192.168.1.13/24", extra=ETCD),
+        [],
+    ),
+    (
+        "etcd-foreign-url/fails",
+        {"etcd-foreign-url"},
+        {
+            "configs/a.yaml": host(
+                "192.168.1.11/24",
+                "etcd:\n  initial_advertise_peer_urls: http://192.168.1.12:2380\n",
+            ),
+            "configs/b.yaml": host("192.168.1.12/24"),
+        },
+        [("etcd-foreign-url", "configs/a.yaml", 5, 32)],
+    ),
+    (
+        "etcd-foreign-url/name",
+        {"etcd-foreign-url"},
+        {
+            "configs/a.yaml": host(
+                "192.168.1.11/24", "etcd:\n  advertise_client_urls: http://b:2379\n"
+            ),
+            "configs/b.yaml": host("192.168.1.12/24"),
+        },
+        [("etcd-foreign-url", "configs/a.yaml", 5, 26)],
+    ),
+    (
+        "etcd-foreign-url/passes",
+        {"etcd-foreign-url"},
+        {
+            "configs/a.yaml": host(
+                "192.168.1.11/24",
+                "etcd:\n  advertise_client_urls: "
+                "http://192.168.1.11:2379,http://127.0.0.1:2379,http://a:2379\n",
+            ),
+        },
+        [],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("codes", "files", "expected"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
-def test_fleet_rule(fleet: Path, codes: set[str], files: dict[str, str],
-                    expected: list[Where]) -> None:
+@pytest.mark.parametrize(
+    ("codes", "files", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_fleet_rule(
+    fleet: Path, codes: set[str], files: dict[str, str], expected: list[Where]
+) -> None:
     assert found(write_fleet(fleet, files), codes) == expected
 
 
 def test_duplicate_cites_the_other_host(fleet: Path) -> None:
     write_fleet(fleet, hosts("192.168.1.11/24", "192.168.1.11/24"))
-    got = sorted((d.host, d.message, [(n, str(m)) for n, m in d.related])
-                 for d in lint(Layout(fleet)) if d.code == "duplicate-address")
+    got = sorted(
+        (d.host, d.message, [(n, str(m)) for n, m in d.related])
+        for d in lint(Layout(fleet))
+        if d.code == "duplicate-address"
+    )
     assert got == [
-        ("h1", "address 192.168.1.11 is also used by host h2 (configs/h2.yaml:3:15)",
-         [("address 192.168.1.11 of host h2", "configs/h2.yaml:3:15")]),
-        ("h2", "address 192.168.1.11 is also used by host h1 (configs/h1.yaml:3:15)",
-         [("address 192.168.1.11 of host h1", "configs/h1.yaml:3:15")]),
+        (
+            "h1",
+            "address 192.168.1.11 is also used by host h2 (configs/h2.yaml:3:15)",
+            [("address 192.168.1.11 of host h2", "configs/h2.yaml:3:15")],
+        ),
+        (
+            "h2",
+            "address 192.168.1.11 is also used by host h1 (configs/h1.yaml:3:15)",
+            [("address 192.168.1.11 of host h1", "configs/h1.yaml:3:15")],
+        ),
     ]
 
 
 def test_capacity_message(fleet: Path) -> None:
-    write_fleet(fleet, {"overlays/all.yaml": FLANNEL_28,
-                        **hosts(*(f"192.168.1.{i}/24" for i in range(11, 15)))})
+    write_fleet(
+        fleet,
+        {"overlays/all.yaml": FLANNEL_28, **hosts(*(f"192.168.1.{i}/24" for i in range(11, 15)))},
+    )
     [d] = [d for d in lint(Layout(fleet)) if d.code == "flannel-capacity"]
     assert d.message == (
         "4 hosts run flannel on 10.1.0.0/28 with SubnetLen 30, but it has room for only 3 "
         "host subnets; flannel on the others cannot get a lease (widen Network or lengthen "
-        "SubnetLen)")
+        "SubnetLen)"
+    )
 
 
-@pytest.mark.parametrize(("config", "capacity"), [
-    ('{"Network": "10.1.0.0/16"}', 255),
-    ('{"Network": "10.1.0.0/16", "SubnetLen": 20}', 15),
-    ('{"Network": "10.1.0.0/16", "SubnetMin": "10.1.0.0"}', 256),
-    ('{"Network": "10.1.0.0/16", "SubnetMin": "10.1.10.0", "SubnetMax": "10.1.19.0"}', 10),
-])
+@pytest.mark.parametrize(
+    ("config", "capacity"),
+    [
+        ('{"Network": "10.1.0.0/16"}', 255),
+        ('{"Network": "10.1.0.0/16", "SubnetLen": 20}', 15),
+        ('{"Network": "10.1.0.0/16", "SubnetMin": "10.1.0.0"}', 256),
+        ('{"Network": "10.1.0.0/16", "SubnetMin": "10.1.10.0", "SubnetMax": "10.1.19.0"}', 10),
+    ],
+)
 def test_flannel_capacity_follows_flannel_defaults(config: str, capacity: int) -> None:
     net = flannel_net({"flannel": {"network_config": config}})
     assert isinstance(net, FlannelNet)
     assert net.capacity == capacity
 
 
-@pytest.mark.parametrize("config", [None, "not json", "[]", '{"Network": 5}',
-                                    '{"Network": "10.1.0.0/16", "SubnetLen": 8}'])
+@pytest.mark.parametrize(
+    "config",
+    [None, "not json", "[]", '{"Network": 5}', '{"Network": "10.1.0.0/16", "SubnetLen": 8}'],
+)
 def test_flannel_net_ignores_invalid_configs(config: str | None) -> None:
     assert flannel_net({"flannel": {"network_config": config}}) is None

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run
 
+from conftest import run
 from hostiso.report import FORMATS
 
 CORPUS = Path(__file__).parent / "fleets"
@@ -30,24 +30,31 @@ def test_every_format_reports_a_broken_fleet(broken: Path, fmt: str) -> None:
 def test_json_and_sarif_are_documents(broken: Path) -> None:
     _, _, err = run(["lint", "--format", "json"], broken)
     codes = [d["code"] for d in json.loads(err)]
-    assert codes == ["prefix-mismatch", "docker-bridge-overlap", "gateway-unreachable",
-                     "gateway-unreachable"]
+    assert codes == [
+        "prefix-mismatch",
+        "docker-bridge-overlap",
+        "gateway-unreachable",
+        "gateway-unreachable",
+    ]
     _, _, err = run(["lint", "--format", "sarif"], broken)
     sarif = json.loads(err)
     assert sarif["version"] == "2.1.0"
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == codes
 
 
-@pytest.mark.parametrize(("case", "argv", "code"), [
-    ("clean", [], 0),
-    ("no-login", [], 0),
-    ("no-login", ["--strict"], 1),
-    ("clean", ["--strict"], 0),
-    ("routing", [], 1),
-    ("etcd-cluster", [], 1),
-    ("clean", ["--format", "yaml"], 2),
-    ("clean", ["--no-such-option"], 2),
-])
+@pytest.mark.parametrize(
+    ("case", "argv", "code"),
+    [
+        ("clean", [], 0),
+        ("no-login", [], 0),
+        ("no-login", ["--strict"], 1),
+        ("clean", ["--strict"], 0),
+        ("routing", [], 1),
+        ("etcd-cluster", [], 1),
+        ("clean", ["--format", "yaml"], 2),
+        ("clean", ["--no-such-option"], 2),
+    ],
+)
 def test_exit_codes(tmp_path: Path, case: str, argv: list[str], code: int) -> None:
     root = Path(shutil.copytree(CORPUS / case, tmp_path / case))
     rc, _, _ = run(["lint", *argv], root)
@@ -57,11 +64,11 @@ def test_exit_codes(tmp_path: Path, case: str, argv: list[str], code: int) -> No
 def test_github_actions_picks_the_github_format(broken: Path) -> None:
     _, _, err = run(["lint"], broken, env={"GITHUB_ACTIONS": "true"})
     assert err.splitlines()[0].startswith(
-        "::warning file=configs/c.yaml,line=2,col=15,title=prefix-mismatch::address 10.0.1.13/16")
+        "::warning file=configs/c.yaml,line=2,col=15,title=prefix-mismatch::address 10.0.1.13/16"
+    )
 
 
 def test_root_option_matches_running_inside(tmp_path: Path) -> None:
-    rc, _, err = run(["lint", "--root", str(CORPUS / "routing"), "--format", "parsable"],
-                     tmp_path)
+    rc, _, err = run(["lint", "--root", str(CORPUS / "routing"), "--format", "parsable"], tmp_path)
     expected = (CORPUS / "routing" / "expected.txt").read_text(encoding="utf-8")
     assert (rc, err) == (1, expected)

@@ -215,13 +215,6 @@ def test_network_errors(tmp_path: Path, network: str, head: str) -> None:
     assert not any(p.exists() for p in outputs(tmp_path, "h"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "yamlload resolves YAML 1.1 base-60 integers: an unquoted all-digit MAC such as "
-        "52:54:00:12:34:56 loads as the integer 41135085296 and fails with wrong-type"
-    ),
-)
 def test_unquoted_all_digit_mac_is_a_string(tmp_path: Path) -> None:
     ign = build_host(tmp_path, "network:\n  mac: 52:54:00:12:34:56\n")
     assert network_units(ign) == [

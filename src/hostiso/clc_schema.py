@@ -12,6 +12,7 @@ import ipaddress
 import re
 from typing import Any
 
+from hostiso.iso import validate_label
 from hostiso.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
 
 UNIT_SUFFIXES = (
@@ -304,7 +305,11 @@ HOST = Obj(
         "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
         "vars": MapOf(doc="values for templates"),
         "network": NETWORK,
-        "iso_label": _s("ISO volume label; default from the hostname"),
+        "iso_label": _s(
+            check=validate_label,
+            code="bad-iso-label",
+            doc="ISO volume label; default from the hostname",
+        ),
         "etcd_tls": _BOOL,
         "etcd_tls_key": _s("etcd certificate key type", enum=("ecdsa", "rsa")),
         "etcd_tls_days": Scalar(kind="integer", doc="etcd certificate validity in days"),

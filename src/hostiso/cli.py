@@ -7,6 +7,7 @@ Exit codes: 0 success (warnings allowed), 1 problems in the configs,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -81,7 +82,8 @@ def main(
         return transpile_cli.main(args_list[1:], io)
     parser = _build_parser()
     try:
-        args = parser.parse_args(args_list)
+        with contextlib.redirect_stderr(io.stderr), contextlib.redirect_stdout(io.stdout):
+            args = parser.parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else USAGE_EXIT
     return int(commands.COMMANDS[args.command](args, io))

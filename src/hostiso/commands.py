@@ -118,7 +118,9 @@ def cmd_pack(args: argparse.Namespace, io: IO) -> int:
     if isinstance(epoch, str):
         io.stderr.write(f"hostiso: error: {epoch}\n")
         return USAGE_EXIT
-    label = args.label or volume_label(FsPath(args.input).name.split(".")[0])
+    label = args.label
+    if label is None:
+        label = volume_label(FsPath(args.input).name.split(".")[0])
     problem = validate_label(label)
     if problem:
         io.stderr.write(f"hostiso pack: error: --label: {problem}\n")

@@ -177,18 +177,9 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
 def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
     groups_node = node.get("groups")
     groups: list[tuple[str, Node]] = []
-    if groups_node is not None:
-        if isinstance(groups_node.value, list):
-            groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
-            bad = [g for g in groups_node.value if not isinstance(g.value, str)]
-            for g in bad:
-                host.diagnostics.append(
-                    error("wrong-type", "a group name must be a string", ("groups",), g.mark)
-                )
-        elif groups_node.value is not None:
-            host.diagnostics.append(
-                error("wrong-type", "expected a list of group names", ("groups",), groups_node.mark)
-            )
+    if groups_node is not None and isinstance(groups_node.value, list):
+        # anything that is not a list of strings is reported by the schema
+        groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
     host.groups = [g for g, _ in groups]
     layers = []
     for name, gnode in [("all", None), *groups]:
@@ -246,7 +237,7 @@ def expand(host: Host) -> None:
         return
     base, problems = shorthands.expand(host.user, host.name)
     host.diagnostics += [d if d.mark else d.at(locate(host.user, d.path)) for d in problems]
-    host.tree = merge.merge(base, host.user, ())
+    host.tree = merge.merge(base, host.user, (), generated=True)
 
 
 def read_fleet(

@@ -47,6 +47,8 @@ def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable
     for value, members in groups.items():
         if len({id(m[0]) for m in members}) < 2:
             continue
+        if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
+            continue  # the same hostname twice: that error already says it all
         for i, (host, path, what, mark) in enumerate(members):
             other, _, _, other_mark = members[1] if i == 0 else members[0]
             related = (("also claimed here", other_mark),) if other_mark else ()

@@ -47,25 +47,31 @@ def merge_layers(layers: list[Node]) -> Node | None:
     return result
 
 
-def merge(base: Node | None, over: Node, path: Path) -> Node:
+def merge(base: Node | None, over: Node, path: Path, *, generated: bool = False) -> Node:
+    """``over`` merged onto ``base``.
+
+    ``generated=True`` puts the user's layers over a base hostiso generated
+    (shorthands, sections): there an empty named list resets only what the
+    user's own layers set, never the generated entries.
+    """
     if base is None or base.value is None or over.value is None:
         return over
     if isinstance(base.value, dict) and isinstance(over.value, dict):
-        return _merge_maps(base, over, path)
+        return _merge_maps(base, over, path, generated)
     if isinstance(base.value, list) and isinstance(over.value, list):
         key = NAMED_LISTS.get(pattern(path))
-        if key is not None and over.value:
-            return _merge_named(base, over, path, key)
+        if key is not None and (over.value or generated):
+            return _merge_named(base, over, path, key, generated)
     return over
 
 
-def _merge_maps(base: Node, over: Node, path: Path) -> Node:
+def _merge_maps(base: Node, over: Node, path: Path, generated: bool) -> Node:
     merged = dict(base.value)
     for key, child in over.value.items():
         if child.value is None and merged.get(key) is not None:
             del merged[key]  # an explicit null resets what earlier layers set
         else:
-            merged[key] = merge(merged.get(key), child, (*path, key))
+            merged[key] = merge(merged.get(key), child, (*path, key), generated=generated)
     return Node(merged, over.mark, over.key_mark or base.key_mark)
 
 
@@ -77,7 +83,7 @@ def _item_key(item: Node, key: str) -> object:
     return None
 
 
-def _merge_named(base: Node, over: Node, path: Path, key: str) -> Node:
+def _merge_named(base: Node, over: Node, path: Path, key: str, generated: bool) -> Node:
     items = list(base.value)
     index: dict[object, int] = {}
     for i, item in enumerate(items):
@@ -88,7 +94,7 @@ def _merge_named(base: Node, over: Node, path: Path, key: str) -> Node:
         name = _item_key(item, key)
         if name is not None and name in index:
             pos = index[name]
-            items[pos] = merge(items[pos], item, (*path, pos))
+            items[pos] = merge(items[pos], item, (*path, pos), generated=generated)
         else:
             if name is not None:
                 index[name] = len(items)

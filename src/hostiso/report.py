@@ -28,6 +28,8 @@ TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
+SECRET_CODES = frozenset({"plaintext-password"})
+"""Problems whose source line holds a secret: never quoted into logs."""
 
 # The line breaks YAML (PyYAML and libyaml) counts, so line numbers agree.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -233,7 +235,7 @@ def _text_one(diagnostic: Diagnostic, source: SourceReader, color: bool) -> list
         f"{_paint('[' + diagnostic.code + ']', 'code', color)}"
     )
     lines = [head]
-    if diagnostic.mark is not None:
+    if diagnostic.mark is not None and diagnostic.code not in SECRET_CODES:
         lines += _snippet(diagnostic.mark, source, color)
     lines += _context(diagnostic)
     for note, mark in diagnostic.related:

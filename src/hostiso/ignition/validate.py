@@ -32,56 +32,118 @@ Obj = dict[str, Any]
 # object type name, or any of those with "[]" for a list.
 
 _OWNER = {"id": "int", "name": "string"}
-_NODE = {"filesystem": "string", "path": "string", "overwrite": "bool",
-         "user": "Owner", "group": "Owner"}
-_USER_FIELDS = {"gecos": "string", "groups": "string[]", "homeDir": "string",
-                "noCreateHome": "bool", "noLogInit": "bool", "noUserGroup": "bool",
-                "primaryGroup": "string", "shell": "string", "system": "bool", "uid": "int"}
+_NODE = {
+    "filesystem": "string",
+    "path": "string",
+    "overwrite": "bool",
+    "user": "Owner",
+    "group": "Owner",
+}
+_USER_FIELDS = {
+    "gecos": "string",
+    "groups": "string[]",
+    "homeDir": "string",
+    "noCreateHome": "bool",
+    "noLogInit": "bool",
+    "noUserGroup": "bool",
+    "primaryGroup": "string",
+    "shell": "string",
+    "system": "bool",
+    "uid": "int",
+}
 
 SCHEMA_2_2: dict[str, dict[str, str]] = {
-    "Config": {"ignition": "Ignition", "networkd": "Networkd", "passwd": "Passwd",
-               "storage": "Storage", "systemd": "Systemd"},
-    "Ignition": {"config": "IgnitionConfig", "security": "Security",
-                 "timeouts": "Timeouts", "version": "string"},
+    "Config": {
+        "ignition": "Ignition",
+        "networkd": "Networkd",
+        "passwd": "Passwd",
+        "storage": "Storage",
+        "systemd": "Systemd",
+    },
+    "Ignition": {
+        "config": "IgnitionConfig",
+        "security": "Security",
+        "timeouts": "Timeouts",
+        "version": "string",
+    },
     "IgnitionConfig": {"append": "ConfigReference[]", "replace": "ConfigReference"},
     "ConfigReference": {"source": "string", "verification": "Verification"},
     "Verification": {"hash": "string"},
     "Security": {"tls": "TLS"},
     "TLS": {"certificateAuthorities": "ConfigReference[]"},
     "Timeouts": {"httpResponseHeaders": "int", "httpTotal": "int"},
-    "Storage": {"directories": "Directory[]", "disks": "Disk[]", "files": "File[]",
-                "filesystems": "Filesystem[]", "links": "Link[]", "raid": "Raid[]"},
+    "Storage": {
+        "directories": "Directory[]",
+        "disks": "Disk[]",
+        "files": "File[]",
+        "filesystems": "Filesystem[]",
+        "links": "Link[]",
+        "raid": "Raid[]",
+    },
     "Disk": {"device": "string", "partitions": "Partition[]", "wipeTable": "bool"},
-    "Partition": {"guid": "string", "label": "string", "number": "int", "size": "int",
-                  "start": "int", "typeGuid": "string"},
-    "Raid": {"devices": "string[]", "level": "string", "name": "string",
-             "options": "string[]", "spares": "int"},
+    "Partition": {
+        "guid": "string",
+        "label": "string",
+        "number": "int",
+        "size": "int",
+        "start": "int",
+        "typeGuid": "string",
+    },
+    "Raid": {
+        "devices": "string[]",
+        "level": "string",
+        "name": "string",
+        "options": "string[]",
+        "spares": "int",
+    },
     "Filesystem": {"mount": "Mount", "name": "string", "path": "string"},
-    "Mount": {"create": "Create", "device": "string", "format": "string", "label": "string",
-              "options": "string[]", "uuid": "string", "wipeFilesystem": "bool"},
+    "Mount": {
+        "create": "Create",
+        "device": "string",
+        "format": "string",
+        "label": "string",
+        "options": "string[]",
+        "uuid": "string",
+        "wipeFilesystem": "bool",
+    },
     "Create": {"force": "bool", "options": "string[]"},
     "File": {**_NODE, "append": "bool", "contents": "FileContents", "mode": "int"},
-    "FileContents": {"compression": "string", "source": "string",
-                     "verification": "Verification"},
+    "FileContents": {"compression": "string", "source": "string", "verification": "Verification"},
     "Owner": _OWNER,
     "Directory": {**_NODE, "mode": "int"},
     "Link": {**_NODE, "hard": "bool", "target": "string"},
     "Systemd": {"units": "Unit[]"},
-    "Unit": {"contents": "string", "dropins": "Dropin[]", "enable": "bool",
-             "enabled": "bool", "mask": "bool", "name": "string"},
+    "Unit": {
+        "contents": "string",
+        "dropins": "Dropin[]",
+        "enable": "bool",
+        "enabled": "bool",
+        "mask": "bool",
+        "name": "string",
+    },
     "Dropin": {"contents": "string", "name": "string"},
     "Networkd": {"units": "NetworkdUnit[]"},
     "NetworkdUnit": {"contents": "string", "dropins": "Dropin[]", "name": "string"},
     "Passwd": {"groups": "Group[]", "users": "User[]"},
     "Group": {"gid": "int", "name": "string", "passwordHash": "string", "system": "bool"},
-    "User": {**_USER_FIELDS, "create": "UserCreate", "name": "string",
-             "passwordHash": "string", "sshAuthorizedKeys": "string[]"},
+    "User": {
+        **_USER_FIELDS,
+        "create": "UserCreate",
+        "name": "string",
+        "passwordHash": "string",
+        "sshAuthorizedKeys": "string[]",
+    },
     "UserCreate": _USER_FIELDS,
 }
 SCHEMA_2_3: dict[str, dict[str, str]] = {
     **SCHEMA_2_2,
-    "Partition": {**SCHEMA_2_2["Partition"], "sizeMiB": "int", "startMiB": "int",
-                  "shouldExist": "bool", "wipePartitionEntry": "bool"},
+    "Partition": {
+        **SCHEMA_2_2["Partition"],
+        "sizeMiB": "int",
+        "startMiB": "int",
+        "shouldExist": "bool",
+        "wipePartitionEntry": "bool",
+    },
 }
 SCHEMAS: dict[str, dict[str, dict[str, str]]] = {"2.2.0": SCHEMA_2_2, "2.3.0": SCHEMA_2_3}
 
@@ -90,16 +152,40 @@ URL_SCHEMES: dict[str, frozenset[str]] = {
     "2.3.0": frozenset({"http", "https", "tftp", "s3", "data", "oem"}),
 }
 # Ignition 2.x accepts duplicate nodes/units (last one wins); 3.x rejects them.
-DUPLICATE_SEVERITY: dict[str, Severity] = {"2.2.0": Severity.WARNING,
-                                           "2.3.0": Severity.WARNING}
+DUPLICATE_SEVERITY: dict[str, Severity] = {"2.2.0": Severity.WARNING, "2.3.0": Severity.WARNING}
 
-UNIT_SUFFIXES = frozenset({".service", ".socket", ".device", ".mount", ".automount", ".swap",
-                           ".target", ".path", ".timer", ".snapshot", ".slice", ".scope"})
+UNIT_SUFFIXES = frozenset(
+    {
+        ".service",
+        ".socket",
+        ".device",
+        ".mount",
+        ".automount",
+        ".swap",
+        ".target",
+        ".path",
+        ".timer",
+        ".snapshot",
+        ".slice",
+        ".scope",
+    }
+)
 NETWORKD_SUFFIXES = frozenset({".link", ".netdev", ".network"})
 FS_LABEL_MAX = {"ext4": 16, "btrfs": 256, "xfs": 12, "swap": 15, "vfat": 11}
 RAID_LEVELS_NO_SPARES = frozenset({"linear", "raid0", "0", "stripe"})
-RAID_LEVELS = RAID_LEVELS_NO_SPARES | {"raid1", "1", "mirror", "raid4", "4", "raid5", "5",
-                                       "raid6", "6", "raid10", "10"}
+RAID_LEVELS = RAID_LEVELS_NO_SPARES | {
+    "raid1",
+    "1",
+    "mirror",
+    "raid4",
+    "4",
+    "raid5",
+    "5",
+    "raid6",
+    "6",
+    "raid10",
+    "10",
+}
 
 _SCALARS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
@@ -107,8 +193,10 @@ _SCALARS: dict[str, Callable[[Any], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
 }
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-_GUID = re.compile(r"^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12})$")
+_GUID = re.compile(
+    r"^(|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+    r"[0-9a-fA-F]{12})$"
+)
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -156,15 +244,21 @@ def _version_problem(version: Any) -> Diagnostic | None:
     if version in SCHEMAS:
         return None
     if not _SEMVER.match(version):
-        return error("ignition-version-invalid",
-                     f"invalid config version (couldn't parse): {version!r}", where)
-    return error("ignition-version-unsupported",
-                 f"unsupported config version {version!r} (checked: {', '.join(SCHEMAS)})",
-                 where)
+        return error(
+            "ignition-version-invalid",
+            f"invalid config version (couldn't parse): {version!r}",
+            where,
+        )
+    return error(
+        "ignition-version-unsupported",
+        f"unsupported config version {version!r} (checked: {', '.join(SCHEMAS)})",
+        where,
+    )
 
 
 # --------------------------------------------------------------------------
 # Structure: JSON types and unknown keys, table-driven.
+
 
 def _check_value(value: Any, spec: str, path: Path, ctx: _Ctx) -> None:
     if value is None:
@@ -205,7 +299,8 @@ def _type_error(spec: str, value: Any, path: Path) -> Diagnostic:
 def _unknown_key(key: str, known: Iterable[str], path: Path) -> Diagnostic:
     names = list(known)
     hint = [n for n in names if n.lower() == key.lower()] or difflib.get_close_matches(
-        key, names, n=1)
+        key, names, n=1
+    )
     extra = f"; did you mean {hint[0]!r}?" if hint else ""
     return warning("ignition-unknown-key", f"Config has unrecognized key: {key}{extra}", path)
 
@@ -222,6 +317,7 @@ def _rule(*typenames: str) -> Callable[[Rule], Rule]:
         for name in typenames:
             _RULES.setdefault(name, []).append(fn)
         return fn
+
     return register
 
 
@@ -251,17 +347,18 @@ def _abs_path(value: Any, path: Path, what: str) -> Iterator[Diagnostic]:
     if not p.startswith("/"):
         yield error("ignition-path-relative", f"{what}: path not absolute: {p!r}", path)
     elif _go_clean(p) != p:
-        yield warning("ignition-path-not-clean",
-                      f"{what}: path is not fully simplified: {p!r} (clean: {_go_clean(p)!r})",
-                      path)
+        yield warning(
+            "ignition-path-not-clean",
+            f"{what}: path is not fully simplified: {p!r} (clean: {_go_clean(p)!r})",
+            path,
+        )
 
 
 @_rule("Timeouts")
 def _timeouts(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     for key in ("httpResponseHeaders", "httpTotal"):
         if isinstance(obj.get(key), int) and obj[key] < 0:
-            yield error("ignition-timeout-negative", f"{key} must not be negative",
-                        (*path, key))
+            yield error("ignition-timeout-negative", f"{key} must not be negative", (*path, key))
 
 
 @_rule("ConfigReference")
@@ -276,8 +373,11 @@ def _config_reference(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 @_rule("FileContents")
 def _file_contents(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if (obj.get("compression") or "") not in ("", "gzip"):
-        yield error("ignition-compression", "invalid compression method "
-                    f"{obj['compression']!r} (only gzip)", (*path, "compression"))
+        yield error(
+            "ignition-compression",
+            f"invalid compression method {obj['compression']!r} (only gzip)",
+            (*path, "compression"),
+        )
     if obj.get("source"):
         yield from _url(obj["source"], (*path, "source"), ctx)
 
@@ -294,8 +394,9 @@ def _verification(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     elif function != "sha512":
         yield error("ignition-hash", f"unrecognized hash function {function!r}", where)
     elif len(digest) != 128:
-        yield error("ignition-hash", f"incorrect size for hash sum ({len(digest)}, want 128)",
-                    where)
+        yield error(
+            "ignition-hash", f"incorrect size for hash sum ({len(digest)}, want 128)", where
+        )
     elif not _HEX.match(digest):
         yield error("ignition-hash", "hash sum is not hexadecimal", where)
 
@@ -303,8 +404,7 @@ def _verification(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 @_rule("File", "Directory", "Link")
 def _node(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if not obj.get("filesystem"):
-        yield error("ignition-filesystem-missing", "no filesystem specified",
-                    (*path, "filesystem"))
+        yield error("ignition-filesystem-missing", "no filesystem specified", (*path, "filesystem"))
     yield from _abs_path(obj.get("path"), (*path, "path"), "node")
 
 
@@ -317,15 +417,21 @@ def _mode(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     elif not 0 <= mode <= 0o7777:
         yield error("ignition-mode-illegal", f"illegal file mode {mode} (0..4095)", where)
     elif mode & 0o7000:
-        yield warning("ignition-mode-special-bits", f"mode {mode:#o} has setuid/setgid/sticky "
-                      "bits, which Ignition 2.x silently drops", where)
+        yield warning(
+            "ignition-mode-special-bits",
+            f"mode {mode:#o} has setuid/setgid/sticky bits, which Ignition 2.x silently drops",
+            where,
+        )
 
 
 @_rule("File")
 def _file(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if obj.get("append") and obj.get("overwrite"):
-        yield error("ignition-append-overwrite", "cannot set both append and overwrite to true",
-                    (*path, "append"))
+        yield error(
+            "ignition-append-overwrite",
+            "cannot set both append and overwrite to true",
+            (*path, "append"),
+        )
 
 
 @_rule("Link")
@@ -335,8 +441,11 @@ def _link(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if obj.get("hard"):
         for key in ("user", "group"):
             if obj.get(key):
-                yield warning("ignition-hard-link-owner", "user/group of a hard link changes "
-                              "the owner of its target", (*path, key))
+                yield warning(
+                    "ignition-hard-link-owner",
+                    "user/group of a hard link changes the owner of its target",
+                    (*path, key),
+                )
 
 
 @_rule("Owner")
@@ -349,25 +458,31 @@ def _owner(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 def _unit(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     name = obj.get("name") or ""
     if _go_ext(name) not in UNIT_SUFFIXES:
-        yield error("ignition-unit-name", f"invalid systemd unit extension: {name!r}",
-                    (*path, "name"))
+        yield error(
+            "ignition-unit-name", f"invalid systemd unit extension: {name!r}", (*path, "name")
+        )
     contents = obj.get("contents") or ""
     sections, problem = parse_unit(contents)
     if problem is not None:
-        yield error("ignition-unit-contents", f"invalid unit content: {problem}",
-                    (*path, "contents"))
+        yield error(
+            "ignition-unit-contents", f"invalid unit content: {problem}", (*path, "contents")
+        )
     enabled = bool(obj.get("enable")) or obj.get("enabled") is True
     if enabled and contents and problem is None and "Install" not in sections:
-        yield warning("ignition-unit-no-install", f"unit {name!r} is enabled, but has no "
-                      "install section so enable does nothing", (*path, "contents"))
+        yield warning(
+            "ignition-unit-no-install",
+            f"unit {name!r} is enabled, but has no install section so enable does nothing",
+            (*path, "contents"),
+        )
 
 
 @_rule("NetworkdUnit")
 def _networkd_unit(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     name = obj.get("name") or ""
     if _go_ext(name) not in NETWORKD_SUFFIXES:
-        yield error("ignition-networkd-name", f"invalid networkd unit extension: {name!r}",
-                    (*path, "name"))
+        yield error(
+            "ignition-networkd-name", f"invalid networkd unit extension: {name!r}", (*path, "name")
+        )
     yield from _unit_contents(obj, path)
 
 
@@ -375,16 +490,20 @@ def _networkd_unit(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 def _dropin(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     name = obj.get("name") or ""
     if _go_ext(name) != ".conf":
-        yield error("ignition-dropin-name", f"invalid drop-in extension: {name!r} (want .conf)",
-                    (*path, "name"))
+        yield error(
+            "ignition-dropin-name",
+            f"invalid drop-in extension: {name!r} (want .conf)",
+            (*path, "name"),
+        )
     yield from _unit_contents(obj, path)
 
 
 def _unit_contents(obj: Obj, path: Path) -> Iterator[Diagnostic]:
     _, problem = parse_unit(obj.get("contents") or "")
     if problem is not None:
-        yield error("ignition-unit-contents", f"invalid unit content: {problem}",
-                    (*path, "contents"))
+        yield error(
+            "ignition-unit-contents", f"invalid unit content: {problem}", (*path, "contents")
+        )
 
 
 @_rule("Filesystem")
@@ -393,33 +512,48 @@ def _filesystem(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if mount is None and fs_path is None:
         yield error("ignition-filesystem-mount-path", "filesystem is missing mount or path", path)
     if mount is not None and fs_path is not None:
-        yield error("ignition-filesystem-mount-path",
-                    "filesystem has both mount and path defined", path)
+        yield error(
+            "ignition-filesystem-mount-path", "filesystem has both mount and path defined", path
+        )
     if fs_path is not None:
         yield from _abs_path(fs_path, (*path, "path"), "filesystem")
     if mount is not None and mount.get("create") is not None:
         where = (*path, "mount", "create")
-        yield warning("ignition-create-deprecated", "the create object has been deprecated in "
-                      "favor of mount-level options", where)
+        yield warning(
+            "ignition-create-deprecated",
+            "the create object has been deprecated in favor of mount-level options",
+            where,
+        )
         if mount.get("wipeFilesystem"):
-            yield error("ignition-create-conflict",
-                        "cannot use both create object and wipeFilesystem field", where)
+            yield error(
+                "ignition-create-conflict",
+                "cannot use both create object and wipeFilesystem field",
+                where,
+            )
         if mount.get("options"):
-            yield error("ignition-create-conflict",
-                        "cannot use both create object and mount-level options field", where)
+            yield error(
+                "ignition-create-conflict",
+                "cannot use both create object and mount-level options field",
+                where,
+            )
 
 
 @_rule("Mount")
 def _mount(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     fmt = obj.get("format") or ""
     if fmt not in FS_LABEL_MAX:
-        yield error("ignition-filesystem-format", f"invalid filesystem format {fmt!r}",
-                    (*path, "format"))
+        yield error(
+            "ignition-filesystem-format", f"invalid filesystem format {fmt!r}", (*path, "format")
+        )
     yield from _abs_path(obj.get("device"), (*path, "device"), "device")
     label = obj.get("label")
     if label is not None and fmt in FS_LABEL_MAX and len(label.encode()) > FS_LABEL_MAX[fmt]:
-        yield error("ignition-filesystem-label", f"filesystem labels cannot be longer than "
-                    f"{FS_LABEL_MAX[fmt]} characters when using {fmt}", (*path, "label"))
+        yield error(
+            "ignition-filesystem-label",
+            f"filesystem labels cannot be longer than "
+            f"{FS_LABEL_MAX[fmt]} characters when using {fmt}",
+            (*path, "label"),
+        )
 
 
 @_rule("Raid")
@@ -428,11 +562,13 @@ def _raid(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
         yield error("ignition-required", "raid name is required", (*path, "name"))
     level = obj.get("level") or ""
     if level not in RAID_LEVELS:
-        yield error("ignition-raid-level", f"unrecognized raid level {level!r}",
-                    (*path, "level"))
+        yield error("ignition-raid-level", f"unrecognized raid level {level!r}", (*path, "level"))
     elif level in RAID_LEVELS_NO_SPARES and obj.get("spares"):
-        yield error("ignition-raid-spares",
-                    "spares unsupported for arrays with a level greater than 0", (*path, "spares"))
+        yield error(
+            "ignition-raid-spares",
+            "spares unsupported for arrays with a level greater than 0",
+            (*path, "spares"),
+        )
     devices = obj.get("devices") or []
     if not devices:
         yield error("ignition-required", "raid devices are required", (*path, "devices"))
@@ -450,29 +586,43 @@ def _named(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 def _user(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if obj.get("create") is None:
         return
-    yield warning("ignition-user-create-deprecated", "the create object has been deprecated in "
-                  "favor of user-level options", (*path, "create"))
+    yield warning(
+        "ignition-user-create-deprecated",
+        "the create object has been deprecated in favor of user-level options",
+        (*path, "create"),
+    )
     for key in _USER_FIELDS:
         value = obj.get(key)
         if value is not None and (key == "uid" or value not in ("", False, [])):
-            yield error("ignition-user-create-conflict", "cannot use both the create object "
-                        f"and the user-level {key} field", (*path, key))
+            yield error(
+                "ignition-user-create-conflict",
+                f"cannot use both the create object and the user-level {key} field",
+                (*path, key),
+            )
 
 
 @_rule("Partition")
 def _partition(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     label = obj.get("label")
     if label is not None and len(label.encode()) > 36:
-        yield error("ignition-partition-label", "partition labels may not exceed 36 characters",
-                    (*path, "label"))
+        yield error(
+            "ignition-partition-label",
+            "partition labels may not exceed 36 characters",
+            (*path, "label"),
+        )
     elif label is not None and ":" in label:
-        yield warning("ignition-partition-label",
-                      "partition label will be truncated to text before the colon",
-                      (*path, "label"))
+        yield warning(
+            "ignition-partition-label",
+            "partition label will be truncated to text before the colon",
+            (*path, "label"),
+        )
     for key in ("guid", "typeGuid"):
         if not _GUID.match(obj.get(key) or ""):
-            yield error("ignition-guid", "doesn't match the form "
-                        '"01234567-89AB-CDEF-EDCB-A98765432101"', (*path, key))
+            yield error(
+                "ignition-guid",
+                'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"',
+                (*path, key),
+            )
     if ctx.version == "2.3.0":
         yield from _partition_2_3(obj, path)
 
@@ -480,17 +630,25 @@ def _partition(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 def _partition_2_3(obj: Obj, path: Path) -> Iterator[Diagnostic]:
     for key, new in (("size", "sizeMiB"), ("start", "startMiB")):
         if obj.get(key) is not None:
-            yield warning("ignition-partition-deprecated",
-                          f"{key} is deprecated; use {new} instead", (*path, key))
+            yield warning(
+                "ignition-partition-deprecated",
+                f"{key} is deprecated; use {new} instead",
+                (*path, key),
+            )
     if obj.get("shouldExist") is False:
         others = ("label", "size", "start", "sizeMiB", "startMiB", "guid", "typeGuid")
         if any(obj.get(k) is not None for k in others):
-            yield error("ignition-partition-should-exist",
-                        "shouldExist specified false with other options also specified",
-                        (*path, "shouldExist"))
+            yield error(
+                "ignition-partition-should-exist",
+                "shouldExist specified false with other options also specified",
+                (*path, "shouldExist"),
+            )
         if not obj.get("number"):
-            yield error("ignition-partition-should-exist",
-                        "shouldExist false needs a non-zero partition number", (*path, "number"))
+            yield error(
+                "ignition-partition-should-exist",
+                "shouldExist false needs a non-zero partition number",
+                (*path, "number"),
+            )
 
 
 def _sectors(part: Obj, key: str, mib: bool) -> int:
@@ -512,29 +670,40 @@ def _disk(obj: Obj, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     for i, part in enumerate(parts):
         number = part.get("number") or 0
         if number and number in seen:
-            yield error("ignition-partition-number", "partition numbers collide",
-                        (*where, i, "number"))
+            yield error(
+                "ignition-partition-number", "partition numbers collide", (*where, i, "number")
+            )
         seen.add(number)
         if (part.get("start") or 0) % 2048:
-            yield error("ignition-partition-misaligned", "partitions misaligned (start is not "
-                        "a multiple of 2048 sectors)", (*where, i, "start"))
+            yield error(
+                "ignition-partition-misaligned",
+                "partitions misaligned (start is not a multiple of 2048 sectors)",
+                (*where, i, "start"),
+            )
     mib = "sizeMiB" in ctx.schema["Partition"]
-    units = {("MiB" if k.endswith("MiB") else "sectors") for p in parts for k in
-             ("size", "start", "sizeMiB", "startMiB") if p.get(k) is not None}
+    units = {
+        ("MiB" if k.endswith("MiB") else "sectors")
+        for p in parts
+        for k in ("size", "start", "sizeMiB", "startMiB")
+        if p.get(k) is not None
+    }
     if mib and len(units) > 1:
-        yield error("ignition-partition-units", "cannot mix MiBs and sectors within a disk",
-                    where)
+        yield error("ignition-partition-units", "cannot mix MiBs and sectors within a disk", where)
     for j in _overlapping(parts, mib):
         yield error("ignition-partition-overlap", "partitions overlap", (*where, j))
 
 
 def _overlapping(parts: list[Obj], mib: bool) -> Iterator[int]:
     """Index of each partition that overlaps an earlier one (explicit starts only)."""
-    spans = [(_sectors(p, "start", mib), _sectors(p, "start", mib) + _sectors(p, "size", mib))
-             for p in parts]
+    spans = [
+        (_sectors(p, "start", mib), _sectors(p, "start", mib) + _sectors(p, "size", mib))
+        for p in parts
+    ]
     for j, (start, end) in enumerate(spans):
-        if start and any(o_start and (o_start <= start < o_end or start <= o_start < end)
-                         for o_start, o_end in spans[:j]):
+        if start and any(
+            o_start and (o_start <= start < o_end or start <= o_start < end)
+            for o_start, o_end in spans[:j]
+        ):
             yield j
 
 
@@ -554,16 +723,21 @@ def _filesystem_refs(config: Obj, ctx: _Ctx) -> Iterator[Diagnostic]:
     for i, fs in enumerate(_storage_list(config, "filesystems")):
         name = fs.get("name") or ""
         if name in names:
-            yield warning("ignition-filesystem-shadowed", f"Filesystem {name!r} shadows "
-                          "existing filesystem definition", ("storage", "filesystems", i, "name"))
+            yield warning(
+                "ignition-filesystem-shadowed",
+                f"Filesystem {name!r} shadows existing filesystem definition",
+                ("storage", "filesystems", i, "name"),
+            )
         names.add(name)
     for kind in _NODE_KINDS:
         for i, node in enumerate(_storage_list(config, kind)):
             fs_name = node.get("filesystem") or ""
             if fs_name and fs_name not in names:
-                yield warning("ignition-filesystem-undefined", f"{node.get('path')!r} "
-                              f"references nonexistent filesystem {fs_name!r}",
-                              ("storage", kind, i, "filesystem"))
+                yield warning(
+                    "ignition-filesystem-undefined",
+                    f"{node.get('path')!r} references nonexistent filesystem {fs_name!r}",
+                    ("storage", kind, i, "filesystem"),
+                )
 
 
 def _paths_through_links(config: Obj, ctx: _Ctx) -> Iterator[Diagnostic]:
@@ -572,46 +746,67 @@ def _paths_through_links(config: Obj, ctx: _Ctx) -> Iterator[Diagnostic]:
         for i, node in enumerate(_storage_list(config, kind)):
             node_path = str(node.get("path") or "")
             if any(node_path.startswith(link + "/") for link in links):
-                yield error("ignition-path-through-link", f"{node_path!r} includes a link "
-                            "defined in this config", ("storage", kind, i, "path"))
+                yield error(
+                    "ignition-path-through-link",
+                    f"{node_path!r} includes a link defined in this config",
+                    ("storage", kind, i, "path"),
+                )
 
 
 def _duplicates(config: Obj, ctx: _Ctx) -> Iterator[Diagnostic]:
     severity = DUPLICATE_SEVERITY[ctx.version]
-    nodes = [((n.get("filesystem"), _go_clean(str(n.get("path") or ""))), ("storage", k, i))
-             for k in _NODE_KINDS for i, n in enumerate(_storage_list(config, k))]
+    nodes = [
+        ((n.get("filesystem"), _go_clean(str(n.get("path") or ""))), ("storage", k, i))
+        for k in _NODE_KINDS
+        for i, n in enumerate(_storage_list(config, k))
+    ]
     yield from _dups(nodes, severity, "path")
     for section in ("systemd", "networkd"):
-        units = [u for u in (config.get(section) or {}).get("units") or []
-                 if isinstance(u, dict)]
-        yield from _dups([(u.get("name"), (section, "units", i)) for i, u in enumerate(units)],
-                         severity, "name")
+        units = [u for u in (config.get(section) or {}).get("units") or [] if isinstance(u, dict)]
+        yield from _dups(
+            [(u.get("name"), (section, "units", i)) for i, u in enumerate(units)], severity, "name"
+        )
         for i, unit in enumerate(units):
             dropins = [d for d in unit.get("dropins") or [] if isinstance(d, dict)]
-            yield from _dups([(d.get("name"), (section, "units", i, "dropins", j))
-                              for j, d in enumerate(dropins)], severity, "name")
+            yield from _dups(
+                [
+                    (d.get("name"), (section, "units", i, "dropins", j))
+                    for j, d in enumerate(dropins)
+                ],
+                severity,
+                "name",
+            )
     for key in ("users", "groups"):
         items = [x for x in (config.get("passwd") or {}).get(key) or [] if isinstance(x, dict)]
-        yield from _dups([(x.get("name"), ("passwd", key, i)) for i, x in enumerate(items)],
-                         severity, "name")
+        yield from _dups(
+            [(x.get("name"), ("passwd", key, i)) for i, x in enumerate(items)], severity, "name"
+        )
 
 
 def _dups(items: Iterable[tuple[Any, Path]], severity: Severity, leaf: str) -> Iterator[Diagnostic]:
     first: dict[Any, Path] = {}
     for key, where in items:
         if key in first:
-            yield Diagnostic(severity, "ignition-duplicate", f"{key!r} is already defined at "
-                             f"{'.'.join(map(str, first[key]))}", (*where, leaf))
+            yield Diagnostic(
+                severity,
+                "ignition-duplicate",
+                f"{key!r} is already defined at {'.'.join(map(str, first[key]))}",
+                (*where, leaf),
+            )
         else:
             first[key] = where
 
 
 _WHOLE_RULES: list[Callable[[Obj, _Ctx], Iterable[Diagnostic]]] = [
-    _filesystem_refs, _paths_through_links, _duplicates]
+    _filesystem_refs,
+    _paths_through_links,
+    _duplicates,
+]
 
 
 # --------------------------------------------------------------------------
 # URLs.
+
 
 def _url(url: str, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
@@ -621,22 +816,27 @@ def _url(url: str, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
     scheme = match.group(1).lower() if match else ""
     if scheme not in URL_SCHEMES[ctx.version]:
         allowed = ", ".join(sorted(URL_SCHEMES[ctx.version]))
-        yield error("ignition-url-scheme", f"invalid url scheme {scheme!r} in {url[:60]!r} "
-                    f"(allowed: {allowed})", path)
+        yield error(
+            "ignition-url-scheme",
+            f"invalid url scheme {scheme!r} in {url[:60]!r} (allowed: {allowed})",
+            path,
+        )
         return
     if scheme == "data":
         if decode_data_url(url) is None:
             yield error("ignition-data-url", f"invalid data URL {url[:60]!r}", path)
         return
-    rest = url[len(scheme) + 1:]
+    rest = url[len(scheme) + 1 :]
     rest, _, fragment = rest.partition("#")
     rest, _, query = rest.partition("?")
     if _BAD_ESCAPE.search(rest) or _BAD_ESCAPE.search(fragment):
         yield error("ignition-url-invalid", f"unable to parse url {url[:60]!r} (bad escape)", path)
     elif rest.startswith("//") and not _HOST_PORT.fullmatch(
-            rest[2:].split("/", 1)[0].rpartition("@")[2]):
-        yield error("ignition-url-invalid", f"unable to parse url {url[:60]!r} (bad host/port)",
-                    path)
+        rest[2:].split("/", 1)[0].rpartition("@")[2]
+    ):
+        yield error(
+            "ignition-url-invalid", f"unable to parse url {url[:60]!r} (bad host/port)", path
+        )
     if scheme == "s3" and re.search(r"(^|&)versionId=?(&|$)", query):
         yield error("ignition-url-invalid", "invalid S3 object VersionId", path)
 
@@ -661,7 +861,7 @@ def _percent_decode(text: str) -> bytes | None:
     i = 0
     while i < len(text):
         if text[i] == "%":
-            out.append(int(text[i + 1:i + 3], 16))
+            out.append(int(text[i + 1 : i + 3], 16))
             i += 3
         else:
             out += text[i].encode()
@@ -682,7 +882,7 @@ def decode_data_url(url: str) -> bytes | None:
     if header_end is None:
         return None
     end, is_base64 = header_end
-    data = url[end + 1:]
+    data = url[end + 1 :]
     if is_base64:
         if not set(data) <= _BASE64_CHARS:
             return None
@@ -755,6 +955,7 @@ def _scan_param(s: str, i: int) -> tuple[int, bool] | None:
 # --------------------------------------------------------------------------
 # systemd unit syntax, as go-systemd's unit.Deserialize (used by Ignition) reads it.
 
+
 def parse_unit(text: str) -> tuple[set[str], str | None]:
     """Sections that have at least one option, and the parse error (or None)."""
     lexer = _UnitLexer(text)
@@ -783,7 +984,7 @@ class _UnitLexer:
     def _to_eol(self) -> str:
         end = self.text.find("\n", self.pos)
         end = len(self.text) if end < 0 else end + 1
-        line, self.pos = self.text[self.pos:end], end
+        line, self.pos = self.text[self.pos : end], end
         return line.removesuffix("\r").removesuffix("\n")
 
     def _skip_comment(self) -> None:
@@ -808,7 +1009,7 @@ class _UnitLexer:
         end = self.text.find("]", self.pos)
         if end < 0:
             raise _UnitError("unable to find end of section")
-        name, self.pos = self.text[self.pos:end], end + 1
+        name, self.pos = self.text[self.pos : end], end + 1
         if self._to_eol().strip():
             raise _UnitError(f"found garbage after section name {name}")
         return name

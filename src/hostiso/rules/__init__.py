@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 
 from hostiso.diagnostics import Diagnostic
 from hostiso.fleet import Host
-from hostiso.rules import common, duplicates, etcd, login, modes, network, networkd
+from hostiso.rules import common, duplicates, etcd, fleetnet, login, modes, network, networkd
 
 HostRule = Callable[[Host], Iterable[Diagnostic]]
 FleetRule = Callable[[list[Host]], Iterable[tuple[Host, Diagnostic]]]
@@ -26,7 +26,7 @@ HOST_RULES: dict[str, HostRule] = {
 }
 FLEET_RULES: dict[str, FleetRule] = {
     **duplicates.FLEET_RULES,
-    **network.FLEET_RULES,
+    **fleetnet.FLEET_RULES,
     **etcd.FLEET_RULES,
 }
 

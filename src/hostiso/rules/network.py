@@ -1,30 +1,27 @@
-"""Network checks on the effective config: overlaps, gateways, prefixes, capacity.
+"""Per-host network checks on the effective config: overlaps and gateways.
 
 They run on network facts (the ``network:`` shorthand and raw ``.network``
 units alike), so a network written either way is checked the same way.
-Fleet rules here are linear: one dict pass, or a sort of the distinct
-networks (there are far fewer networks than hosts).
+The fleet-wide ones (flannel capacity, prefix lengths) are in ``fleetnet``.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
+from hostiso.diagnostics import Diagnostic, Path, Severity
 from hostiso.fleet import Host
 from hostiso.netfacts import IPAddress, IPNetwork, Link
 from hostiso.rules.common import (
     NETCONFIG_PATH,
-    FlannelNet,
     etcd_endpoints,
     facts,
     flannel_net,
     mark_of,
     memo,
     plain,
-    runs_flannel,
 )
 
 DOCKER_BRIDGE = ipaddress.IPv4Network("172.17.0.0/16")
@@ -277,173 +274,8 @@ def gateway_unreachable(host: Host) -> Iterator[Diagnostic]:
                 )
 
 
-# --- fleet rules ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Seen:
-    host: Host
-    path: Path
-    mark: Mark
-
-
-def flannel_capacity(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
-    """No more hosts may run flannel than its network has host subnets.
-
-    flannel leases one ``SubnetLen`` subnet per host between ``SubnetMin``
-    (default: the second subnet of ``Network``; flannel skips the first) and
-    ``SubnetMax`` (default: the last), so ``10.1.0.0/16`` with SubnetLen 24
-    has room for 255 hosts, not 256.  Hosts with ``flannel:`` but no
-    ``network_config`` count toward the fleet's network when the fleet has
-    exactly one.  One error per distinct ``network_config`` location.
-
-    Failing::
-
-        # overlays/all.yaml
-        flannel:
-          network_config: '{"Network": "10.1.0.0/29", "SubnetLen": 30}'
-        # configs/a.yaml
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-
-    Passing::
-
-        # overlays/all.yaml
-        flannel:
-          network_config: '{"Network": "10.1.0.0/28", "SubnetLen": 30}'
-        # configs/a.yaml
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-    """
-    groups: dict[FlannelNet, list[Seen]] = {}
-    unconfigured = 0
-    for host in hosts:
-        clc = plain(host)
-        if not runs_flannel(clc):
-            continue
-        config = flannel_net(clc)
-        if config is None:
-            unconfigured += 1
-            continue
-        groups.setdefault(config, []).append(
-            Seen(host, NETCONFIG_PATH, mark_of(host, NETCONFIG_PATH))
-        )
-    for config, members in groups.items():
-        count = len(members) + (unconfigured if len(groups) == 1 else 0)
-        if count > config.capacity:
-            yield from _capacity_errors(members, count, config)
-
-
-def _capacity_errors(
-    members: list[Seen], count: int, config: FlannelNet
-) -> Iterator[tuple[Host, Diagnostic]]:
-    message = (
-        f"{count} hosts run flannel on {config.network} with SubnetLen "
-        f"{config.subnet_len}, but it has room for only {config.capacity} host "
-        "subnets; flannel on the others cannot get a lease (widen Network or "
-        "lengthen SubnetLen)"
-    )
-    seen: set[Mark] = set()
-    for member in members:
-        if member.mark not in seen:
-            seen.add(member.mark)
-            yield member.host, Diagnostic(Severity.ERROR, "flannel-capacity", message, member.path)
-
-
-def _address_table(hosts: Iterable[Host]) -> dict[IPNetwork, list[tuple[Host, str, Path]]]:
-    table: dict[IPNetwork, list[tuple[Host, str, Path]]] = {}
-    for host in hosts:
-        for iface, path in facts(host).addresses:
-            if iface.network.prefixlen < iface.max_prefixlen:
-                table.setdefault(iface.network, []).append((host, str(iface), path))
-    return table
-
-
-def _clusters(networks: Iterable[IPNetwork]) -> list[list[IPNetwork]]:
-    """Networks grouped under their outermost containing network (CIDRs nest or are disjoint)."""
-    ordered = sorted(networks, key=lambda n: (n.version, int(n.network_address), n.prefixlen))
-    out: list[list[IPNetwork]] = []
-    for net in ordered:
-        root = out[-1][0] if out else None
-        if root is not None and root.version == net.version and net.subnet_of(root):  # type: ignore[arg-type]
-            out[-1].append(net)
-        else:
-            out.append([net])
-    return out
-
-
-def prefix_mismatch(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
-    """Hosts in one subnet should agree on its prefix length.
-
-    With ``192.168.1.11/24`` on one host and ``192.168.1.12/16`` on another,
-    the second sends replies for all of 192.168.0.0/16 on-link while the
-    first routes them: asymmetric and half-broken.  The hosts whose prefix
-    differs from the one most hosts of that range use get a warning, citing
-    one that uses the common prefix.  Host routes (/32, /128) are ignored.
-
-    Failing::
-
-        # configs/a.yaml
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-        # configs/c.yaml
-        network: {interface: eth0, addresses: [192.168.1.13/16]}
-
-    Passing::
-
-        # configs/a.yaml
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-    """
-    table = _address_table(hosts)
-    for cluster in _clusters(table):
-        prefixes = {n.prefixlen for n in cluster}
-        if len(prefixes) < 2:
-            continue
-        counts = {p: sum(len(table[n]) for n in cluster if n.prefixlen == p) for p in prefixes}
-        common = max(sorted(prefixes), key=lambda p: counts[p])
-        example = next(table[n][0] for n in cluster if n.prefixlen == common)
-        yield from _mismatches(cluster, table, common, example)
-
-
-def _mismatches(
-    cluster: list[IPNetwork],
-    table: dict[IPNetwork, list[tuple[Host, str, Path]]],
-    common: int,
-    example: tuple[Host, str, Path],
-) -> Iterator[tuple[Host, Diagnostic]]:
-    other, other_addr, other_path = example
-    where = mark_of(other, other_path)
-    for net in cluster:
-        if net.prefixlen == common:
-            continue
-        for host, addr, path in table[net]:
-            message = (
-                f"address {addr} has prefix length /{net.prefixlen}, but hosts in the "
-                f"same range use /{common} (host {other.stem} has {other_addr} at {where})"
-            )
-            yield (
-                host,
-                Diagnostic(
-                    Severity.WARNING,
-                    "prefix-mismatch",
-                    message,
-                    path,
-                    related=((f"{other_addr} is set here", where),),
-                ),
-            )
-
-
 HOST_RULES = {
     "flannel-overlap": flannel_overlap,
     "docker-bridge-overlap": docker_bridge_overlap,
     "gateway-unreachable": gateway_unreachable,
-}
-FLEET_RULES = {
-    "flannel-capacity": flannel_capacity,
-    "prefix-mismatch": prefix_mismatch,
 }
