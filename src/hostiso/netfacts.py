@@ -8,6 +8,7 @@ the logical path of the value it came from, for diagnostics.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,7 @@ def parse_ini(text: str) -> list[tuple[str, str, str, int]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
 def _ip(value: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(value)
@@ -72,6 +74,7 @@ def _ip(value: str) -> IPAddress | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _iface(value: str) -> IPInterface | None:
     try:
         return ipaddress.ip_interface(value) if "/" in value else None
@@ -79,6 +82,7 @@ def _iface(value: str) -> IPInterface | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def _net(value: str) -> IPNetwork | None:
     try:
         return ipaddress.ip_network(value, strict=False)

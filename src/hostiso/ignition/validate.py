@@ -18,7 +18,9 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import functools
 import re
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -809,7 +811,7 @@ _WHOLE_RULES: list[Callable[[Obj, _Ctx], Iterable[Diagnostic]]] = [
 
 
 def _url(url: str, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+    if _CONTROL.search(url):
         yield error("ignition-url-invalid", "unable to parse url (control character)", path)
         return
     match = _URL_SCHEME.match(url)
@@ -844,6 +846,7 @@ def _url(url: str, path: Path, ctx: _Ctx) -> Iterator[Diagnostic]:
 # --------------------------------------------------------------------------
 # RFC 2397 data URLs, accepted exactly as Ignition's dataurl parser does.
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
 _URL_UNSAFE = frozenset(' <>#"{}|\\^[]`')
 _MEDIA_TYPES = ("text", "image", "audio", "video", "application", "message", "multipart")
@@ -857,16 +860,7 @@ def _is_token(c: str) -> bool:
 def _percent_decode(text: str) -> bytes | None:
     if _BAD_ESCAPE.search(text):
         return None
-    out = bytearray()
-    i = 0
-    while i < len(text):
-        if text[i] == "%":
-            out.append(int(text[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            out += text[i].encode()
-            i += 1
-    return bytes(out)
+    return urllib.parse.unquote_to_bytes(text)
 
 
 def decode_data_url(url: str) -> bytes | None:
@@ -956,14 +950,21 @@ def _scan_param(s: str, i: int) -> tuple[int, bool] | None:
 # systemd unit syntax, as go-systemd's unit.Deserialize (used by Ignition) reads it.
 
 
-def parse_unit(text: str) -> tuple[set[str], str | None]:
-    """Sections that have at least one option, and the parse error (or None)."""
+def parse_unit(text: str) -> tuple[frozenset[str], str | None]:
+    """Sections that have at least one option, and the parse error (or None).
+
+    Cached: a fleet repeats the same units on many hosts."""
+    return _parse_unit(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_unit(text: str) -> tuple[frozenset[str], str | None]:
     lexer = _UnitLexer(text)
     try:
         lexer.run()
     except _UnitError as exc:
-        return lexer.sections, str(exc)
-    return lexer.sections, None
+        return frozenset(lexer.sections), str(exc)
+    return frozenset(lexer.sections), None
 
 
 class _UnitError(Exception):
