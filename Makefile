@@ -16,7 +16,7 @@ HOSTS := $(patsubst configs/%.yaml,%,$(CONFIGS))
 ISOS := $(HOSTS:%=out/%.iso)
 QUEUE := build/.queue
 
-.PHONY: help hosts test check lint lint-code golden clean bench
+.PHONY: help hosts test check lint lint-code golden corpus clean bench
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z%\/._-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -64,6 +64,9 @@ check: test lint-code ## everything CI runs
 
 golden: $(VENV_STAMP) ## regenerate tests/golden/*/expected
 	$(VENV)/bin/python tests/golden_regen.py
+
+corpus: $(VENV_STAMP) ## regenerate tests/fleets/*/expected*
+	$(VENV)/bin/python tests/regen_corpus.py
 
 bench: $(VENV_STAMP) ## run the benchmarks (1,000-host fleet)
 	$(VENV)/bin/python bench/bench_build.py
