@@ -41,7 +41,18 @@ class BuildResult:
 
 
 def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
-    """Build the named hosts (all when None), plus any whose fleet facts changed."""
+    """Build the named hosts (all when None), plus any whose fleet facts changed.
+
+    One build at a time per build directory: ``make -j out/a.iso out/b.iso``
+    starts two processes that may both create the etcd CA or rebuild the same
+    stale host; the lock makes them take turns.
+    """
+    options.build_dir.mkdir(parents=True, exist_ok=True)
+    with fsutil.locked(options.build_dir / ".lock"):
+        return _build(layout, stems, options)
+
+
+def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
     hosts = load_checked(layout)
     by_stem = {h.stem: h for h in hosts}
     result = BuildResult()

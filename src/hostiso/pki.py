@@ -390,6 +390,8 @@ def _check_file_name(name: str) -> None:
 
 
 def _make_private_dir(path: Path) -> None:
+    if not path.parent.exists():  # secrets/ itself: private too
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
