@@ -13,7 +13,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.conftest import run, write_fleet
+
+from conftest import run, write_fleet
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 FENCE = re.compile(r"^( *)```yaml\n(.*?)^\1```", re.S | re.M)
