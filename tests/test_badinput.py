@@ -88,6 +88,28 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "recursive-alias",
+        {W: "groups: [web]\nvars: &v\n  self: *v\n"},
+        [
+            f"{W}:2:7: error: this anchored value contains an alias to itself (a cycle) "
+            "[yaml-alias]",
+        ],
+    ),
+    (
+        "alias-bomb",
+        {
+            W: "groups: [web]\nvars:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"  {chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+                for i in range(6)
+            )
+        },
+        [
+            f"{W}:8:6: error: this value expands to more than 1,000,000 values (aliases) "
+            "[yaml-alias]"
+        ],
+    ),
+    (
         "not-utf8",
         {W: "hostname: caf\udce9\n"},
         [

@@ -105,10 +105,15 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return None, [_tab_error(exc, text, file) or _syntax_error(exc, text, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [error("yaml-syntax", str(exc), mark=Mark(file, 1, 1))]
+    except RecursionError:
+        return None, [error("yaml-syntax", "the document nests too deeply", mark=Mark(file, 1, 1))]
     if root is None:
         return Node({}, Mark(file, 1, 1)), []
     problems: list[Diagnostic] = []
-    return _convert(root, file, problems), problems
+    try:
+        return _convert(root, file, problems), problems
+    except RecursionError:
+        return None, [error("yaml-syntax", "the document nests too deeply", mark=Mark(file, 1, 1))]
 
 
 def load_file(path: str, display: str | None = None) -> tuple[Node | None, list[Diagnostic]]:
@@ -177,46 +182,126 @@ def _block_scalar_hint(text: str, error_line: int) -> str | None:
     return None
 
 
-def _convert(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Node:
-    mark = _mark(file, node.start_mark)
+MAX_NODES = 1_000_000
+"""Values one file may expand to: aliases are copied, so ``&a [*a, *a]`` chains
+(a "billion laughs") would otherwise eat the machine's memory."""
+
+
+class _AliasError(Exception):
+    """Internal: a recursive or runaway alias; becomes a diagnostic in :func:`_convert`."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
-        return Node(_convert_mapping(node, file, problems), mark)
+        return [child for pair in node.value for child in pair]
     if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(item, file, problems) for item in node.value], mark)
-    return Node(_scalar(node, file, problems), mark)
+        return list(node.value)
+    return []
 
 
-def _convert_mapping(
-    node: yaml.MappingNode, file: str, problems: list[Diagnostic]
-) -> dict[str, Node]:
-    out: dict[str, Node] = {}
-    for key_node, value_node in node.value:
-        key_mark = _mark(file, key_node.start_mark)
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(
-                error("yaml-merge-key", "YAML merge keys (<<) are not supported", mark=key_mark)
-            )
-            continue
-        key = _scalar(key_node, file, problems) if isinstance(key_node, yaml.ScalarNode) else None
-        if not isinstance(key, str):
-            problems.append(error("key-not-string", "mapping keys must be strings", mark=key_mark))
-            continue
-        if key in out:
-            first = out[key].key_mark or out[key].mark
-            problems.append(
-                Diagnostic(
-                    error("duplicate-key", f"duplicate key '{key}'").severity,
-                    "duplicate-key",
-                    f"duplicate key '{key}' (first set at line {first.line})",
-                    mark=key_mark,
-                    related=(("first set here", first),),
+def _sizes(root: yaml.Node) -> dict[int, int]:
+    """How many values each collection expands to once aliases are copied.
+
+    Raises _AliasError at the anchored value of a cycle (``&a [*a]``).
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if not isinstance(node, yaml.CollectionNode):
+            return 1
+        if id(node) in active:
+            raise _AliasError("this anchored value contains an alias to itself (a cycle)", node)
+        if id(node) not in sizes:
+            active.add(id(node))
+            sizes[id(node)] = min(1 + sum(size(c) for c in _children(node)), MAX_NODES + 1)
+            active.discard(id(node))
+        return sizes[id(node)]
+
+    size(root)
+    return sizes
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a document that expands past MAX_NODES, at the smallest value that does."""
+    sizes = _sizes(root)
+    node = root
+    if sizes.get(id(node), 1) <= MAX_NODES:
+        return
+    while True:
+        big = [c for c in _children(node) if sizes.get(id(c), 1) > MAX_NODES]
+        if not big:
+            break
+        node = big[0]
+    raise _AliasError(f"this value expands to more than {MAX_NODES:,} values (aliases)", node)
+
+
+class _Converter:
+    """yaml nodes to :class:`Node` trees (aliases were checked by _check_expansion)."""
+
+    def __init__(self, file: str, problems: list[Diagnostic]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def convert(self, node: yaml.Node) -> Node:
+        mark = _mark(self.file, node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return Node(self.mapping(node), mark)
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.convert(item) for item in node.value], mark)
+        return Node(_scalar(node, self.file, self.problems), mark)
+
+    def mapping(self, node: yaml.MappingNode) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            key_mark = _mark(self.file, key_node.start_mark)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(
+                    error("yaml-merge-key", "YAML merge keys (<<) are not supported", mark=key_mark)
                 )
+                continue
+            key = (
+                _scalar(key_node, self.file, self.problems)
+                if isinstance(key_node, yaml.ScalarNode)
+                else None
             )
-            continue
-        child = _convert(value_node, file, problems)
-        child.key_mark = key_mark
-        out[key] = child
-    return out
+            if not isinstance(key, str):
+                self.problems.append(
+                    error("key-not-string", "mapping keys must be strings", mark=key_mark)
+                )
+                continue
+            if key in out:
+                self.problems.append(_duplicate_key(key, out[key], key_mark))
+                continue
+            child = self.convert(value_node)
+            child.key_mark = key_mark
+            out[key] = child
+        return out
+
+
+def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
+    first = earlier.key_mark or earlier.mark
+    return Diagnostic(
+        error("duplicate-key", "").severity,
+        "duplicate-key",
+        f"duplicate key '{key}' (first set at line {first.line})",
+        mark=key_mark,
+        related=(("first set here", first),),
+    )
+
+
+def _convert(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Node | None:
+    try:
+        _check_expansion(node)
+    except _AliasError as exc:
+        problems.append(error("yaml-alias", exc.message, mark=_mark(file, exc.node.start_mark)))
+        return None
+    return _Converter(file, problems).convert(node)
 
 
 def _scalar(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Any:
