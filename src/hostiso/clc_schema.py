@@ -14,22 +14,8 @@ from typing import Any
 
 from hostiso.iso import validate_label
 from hostiso.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
+from hostiso.units import NETWORKD_SUFFIXES, UNIT_SUFFIXES
 
-UNIT_SUFFIXES = (
-    ".service",
-    ".socket",
-    ".device",
-    ".mount",
-    ".automount",
-    ".swap",
-    ".target",
-    ".path",
-    ".timer",
-    ".snapshot",
-    ".slice",
-    ".scope",
-)
-NETWORKD_SUFFIXES = (".network", ".netdev", ".link")
 _UNIT_CHARS = re.compile(r"^[A-Za-z0-9:_.\\@-]+$")
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$")
 _IFNAME = re.compile(r"^[^\s/:]{1,15}$")

@@ -1,0 +1,95 @@
+"""The checking context and the structural pass: JSON types and unknown keys.
+
+Table-driven from ``tables.SCHEMA_*``.  The pass also records every object it
+walked, with its type and path, for the per-object rules that run after it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hostiso.diagnostics import Diagnostic, Path, error, warning
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class Ctx:
+    version: str
+    schema: Mapping[str, Mapping[str, str]]
+    out: list[Diagnostic] = field(default_factory=list)
+    objects: list[tuple[str, Obj, Path]] = field(default_factory=list)
+
+
+Rule = Callable[[Obj, Path, Ctx], Iterable[Diagnostic]]
+RuleTable = dict[str, list[Rule]]
+WholeRule = Callable[[Obj, Ctx], Iterable[Diagnostic]]
+
+
+def registrar(table: RuleTable) -> Callable[..., Callable[[Rule], Rule]]:
+    """A decorator ``@rule("File", "Link")`` that appends the function to ``table``."""
+
+    def rule(*typenames: str) -> Callable[[Rule], Rule]:
+        def register(fn: Rule) -> Rule:
+            for name in typenames:
+                table.setdefault(name, []).append(fn)
+            return fn
+
+        return register
+
+    return rule
+
+
+_SCALARS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "bool": lambda v: isinstance(v, bool),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+}
+
+
+def _check_value(value: Any, spec: str, path: Path, ctx: Ctx) -> None:
+    if value is None:
+        return  # Go's decoder leaves the zero value for null
+    if spec.endswith("[]"):
+        if not isinstance(value, list):
+            ctx.out.append(_type_error(spec, value, path))
+            return
+        for i, item in enumerate(value):
+            _check_value(item, spec[:-2], (*path, i), ctx)
+        return
+    scalar = _SCALARS.get(spec)
+    if scalar is not None:
+        if not scalar(value):
+            ctx.out.append(_type_error(spec, value, path))
+        return
+    if not isinstance(value, dict):
+        ctx.out.append(_type_error(spec, value, path))
+        return
+    check_object(value, spec, path, ctx)
+
+
+def check_object(obj: Obj, typename: str, path: Path, ctx: Ctx) -> None:
+    keys = ctx.schema[typename]
+    for key, value in obj.items():
+        if key in keys:
+            _check_value(value, keys[key], (*path, key), ctx)
+        else:
+            ctx.out.append(_unknown_key(key, keys, (*path, key)))
+    ctx.objects.append((typename, obj, path))
+
+
+def _type_error(spec: str, value: Any, path: Path) -> Diagnostic:
+    want = "list" if spec.endswith("[]") else (spec if spec in _SCALARS else "object")
+    return error("ignition-type", f"expected {want}, got {type(value).__name__}", path)
+
+
+def _unknown_key(key: str, known: Iterable[str], path: Path) -> Diagnostic:
+    names = list(known)
+    hint = [n for n in names if n.lower() == key.lower()] or difflib.get_close_matches(
+        key, names, n=1
+    )
+    extra = f"; did you mean {hint[0]!r}?" if hint else ""
+    return warning("ignition-unknown-key", f"Config has unrecognized key: {key}{extra}", path)
