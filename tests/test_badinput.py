@@ -448,3 +448,31 @@ def test_groups_not_a_list_is_one_error(tmp_path: Path) -> None:
     write_fleet(tmp_path, {W: "groups: web\n"})
     err = assert_broken(tmp_path, [f"{W}:1:9: error: expected a list, got string [wrong-type]"])
     assert err.count("[wrong-type]") == 1
+
+
+def test_value_errors_do_not_hide_the_other_checks(tmp_path: Path) -> None:
+    """A typo in one key still lets lint and build report every other problem of the host."""
+    host = (
+        "groups: [web]\n"
+        "passwd:\n"
+        "  users:\n"
+        "    - name: ops\n"
+        '      password_hash: "$1$abc$def"\n'
+        "storage:\n"
+        "  files:\n"
+        "    - path: /etc/foo\n"
+        "      mode: 644\n"
+        "      bogus: 1\n"
+    )
+    write_fleet(tmp_path, {**GOOD, W: host})
+    for command in ("lint", "build"):
+        rc, _out, err = run([command], tmp_path)
+        assert rc == 1
+        assert [h.split(": ", 2)[1] + " " + h.rsplit(" ", 1)[1] for h in heads(err)] == [
+            "error [bad-password-hash]",
+            "warning [decimal-mode]",
+            "error [unknown-key]",
+        ], err
+        assert [h.split(": ")[0] for h in heads(err)] == [f"{W}:5:22", f"{W}:9:13", f"{W}:10:7"]
+    assert [p.name for p in outputs(tmp_path, "web") if p.exists()] == []
+    assert all(p.exists() for p in outputs(tmp_path, "good"))

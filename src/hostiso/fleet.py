@@ -59,6 +59,10 @@ class Layout:
         )
 
 
+VALUE_ERRORS = frozenset({"unknown-key", "relative-path", "bad-unit-name", "plaintext-password"})
+"""Schema errors about one value that leave the rest of the tree well typed."""
+
+
 @dataclass
 class Host:
     stem: str
@@ -87,6 +91,16 @@ class Host:
     @property
     def failed(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+    @property
+    def blocked(self) -> bool:
+        """An error that leaves the tree unfit for the later checks (a wrong type, bad YAML).
+
+        A host that failed only on values (:data:`VALUE_ERRORS`) still goes
+        through expansion and the lint rules, so one run reports every
+        problem; it is never compiled or built.
+        """
+        return any(d.is_error and d.code not in VALUE_ERRORS for d in self.diagnostics)
 
     _plain: tuple[Node, dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -233,7 +247,7 @@ def check_schema(host: Host) -> None:
 
 def expand(host: Host) -> None:
     """The effective tree: shorthands and ct's sections under the user's layers."""
-    if host.user is None or host.failed:
+    if host.user is None or host.blocked:
         return
     base, problems = shorthands.expand(host.user, host.name)
     host.diagnostics += [d if d.mark else d.at(locate(host.user, d.path)) for d in problems]

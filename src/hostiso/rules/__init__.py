@@ -37,7 +37,7 @@ def place(host: Host, diagnostic: Diagnostic) -> Diagnostic:
 
 
 def run_rules(hosts: list[Host]) -> None:
-    usable = [h for h in hosts if h.tree is not None and not h.failed]
+    usable = [h for h in hosts if h.tree is not None and not h.blocked]
     common.reset()
     try:
         for host in usable:
