@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hostiso.diagnostics import Diagnostic, Path, Severity, error, warning
+from hostiso.diagnostics import Diagnostic, Path, Severity, warning
 from hostiso.ignition.rules import go_clean
 from hostiso.ignition.structure import Ctx, Obj, WholeRule
 from hostiso.ignition.tables import DUPLICATE_SEVERITY
@@ -50,9 +50,12 @@ def _paths_through_links(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
         for i, node in enumerate(_storage_list(config, kind)):
             node_path = str(node.get("path") or "")
             if any(node_path.startswith(link + "/") for link in links):
-                yield error(
+                # Ignition 2.x does not check this: the node is written through
+                # the link, which works only if the link's target is a directory.
+                yield warning(
                     "ignition-path-through-link",
-                    f"{node_path!r} includes a link defined in this config",
+                    f"{node_path!r} includes a link defined in this config; "
+                    "Ignition writes it through the link, into the link's target",
                     ("storage", kind, i, "path"),
                 )
 

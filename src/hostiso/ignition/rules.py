@@ -63,9 +63,15 @@ def abs_path(value: Any, path: Path, what: str) -> Iterator[Diagnostic]:
 
 @_rule("Timeouts")
 def _timeouts(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+    # Ignition 2.x accepts any value; a negative httpTotal makes every HTTP
+    # fetch time out at once, so it is only worth a warning.
     for key in ("httpResponseHeaders", "httpTotal"):
         if isinstance(obj.get(key), int) and obj[key] < 0:
-            yield error("ignition-timeout-negative", f"{key} must not be negative", (*path, key))
+            yield warning(
+                "ignition-timeout-negative",
+                f"{key} is negative; HTTP fetches will time out immediately",
+                (*path, key),
+            )
 
 
 @_rule("ConfigReference")
@@ -175,7 +181,8 @@ def _unit(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
             "ignition-unit-contents", f"invalid unit content: {problem}", (*path, "contents")
         )
     enabled = bool(obj.get("enable")) or obj.get("enabled") is True
-    if enabled and contents and problem is None and "Install" not in sections:
+    # Like Ignition: no warning when the unit has no options at all.
+    if enabled and contents and problem is None and sections and "Install" not in sections:
         yield warning(
             "ignition-unit-no-install",
             f"unit {name!r} is enabled, but has no install section so enable does nothing",

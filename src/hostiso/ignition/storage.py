@@ -123,20 +123,20 @@ def _partition_2_3(obj: Obj, path: Path) -> Iterator[Diagnostic]:
                 f"{key} is deprecated; use {new} instead",
                 (*path, key),
             )
-    if obj.get("shouldExist") is False:
-        others = ("label", "size", "start", "sizeMiB", "startMiB", "guid", "typeGuid")
-        if any(obj.get(k) is not None for k in others):
-            yield error(
-                "ignition-partition-should-exist",
-                "shouldExist specified false with other options also specified",
-                (*path, "shouldExist"),
-            )
-        if not obj.get("number"):
-            yield error(
-                "ignition-partition-should-exist",
-                "shouldExist false needs a non-zero partition number",
-                (*path, "number"),
-            )
+    # Ignition looks at these five only (sizeMiB/startMiB may be given), and
+    # an empty typeGuid/guid counts as unset; a zero number is a disk check.
+    if obj.get("shouldExist") is False and (
+        obj.get("label") is not None
+        or obj.get("start") is not None
+        or obj.get("size") is not None
+        or obj.get("guid")
+        or obj.get("typeGuid")
+    ):
+        yield error(
+            "ignition-partition-should-exist",
+            "shouldExist specified false with other options also specified",
+            (*path, "shouldExist"),
+        )
 
 
 def _sectors(part: Obj, key: str, mib: bool) -> int:
@@ -177,6 +177,17 @@ def _disk(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
     }
     if mib and len(units) > 1:
         yield error("ignition-partition-units", "cannot mix MiBs and sectors within a disk", where)
+    if (
+        mib
+        and any(p.get("shouldExist") is False for p in parts)
+        and any(not p.get("number") for p in parts)
+    ):
+        yield error(
+            "ignition-partition-should-exist",
+            "shouldExist is false for a partition and other partition(s) have number 0 "
+            "(every partition on this disk needs an explicit number)",
+            where,
+        )
     for j in _overlapping(parts, mib):
         yield error("ignition-partition-overlap", "partitions overlap", (*where, j))
 

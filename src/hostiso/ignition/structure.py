@@ -46,7 +46,8 @@ def registrar(table: RuleTable) -> Callable[..., Callable[[Rule], Rule]]:
 _SCALARS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
     "bool": lambda v: isinstance(v, bool),
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    # Go's int is 64 bits: a bigger number is an unmarshal error.
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63,
 }
 
 
@@ -83,7 +84,10 @@ def check_object(obj: Obj, typename: str, path: Path, ctx: Ctx) -> None:
 
 def _type_error(spec: str, value: Any, path: Path) -> Diagnostic:
     want = "list" if spec.endswith("[]") else (spec if spec in _SCALARS else "object")
-    return error("ignition-type", f"expected {want}, got {type(value).__name__}", path)
+    got = type(value).__name__
+    if want == "int" and got == "int":
+        got = f"{value}, which does not fit in a 64-bit integer"
+    return error("ignition-type", f"expected {want}, got {got}", path)
 
 
 def _unknown_key(key: str, known: Iterable[str], path: Path) -> Diagnostic:

@@ -1,8 +1,27 @@
-"""systemd unit syntax, as go-systemd's unit.Deserialize (used by Ignition) reads it."""
+"""systemd unit syntax, as go-systemd's unit.Deserialize (used by Ignition) reads it.
+
+Ignition 2.x vendors go-systemd v16: a lexer over a ``bufio.Reader`` (4096-byte
+buffer).  Before every lexer step, and before every line of an option value, it
+peeks: if at least ``LINE_MAX`` (2048) bytes are buffered and none of the next
+2048 is a newline, the unit is rejected as "line too long".  Whether a long
+line is seen therefore depends on how much happens to be buffered, so the
+reader below keeps the same buffer positions as Go's.
+
+A value continues onto the next line only when its line ends in a backslash
+(a backslash elsewhere in the line is just a character); a blank line ends it.
+"""
 
 from __future__ import annotations
 
 import functools
+import re
+
+LINE_MAX = 2048
+_BUFSIZE = 4096
+_GO_SPACE = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)  # Go's unicode.IsSpace (Python's isspace also counts \x1c-\x1f)
 
 
 def parse_unit(text: str) -> tuple[frozenset[str], str | None]:
@@ -14,7 +33,11 @@ def parse_unit(text: str) -> tuple[frozenset[str], str | None]:
 
 @functools.lru_cache(maxsize=4096)
 def _parse_unit(text: str) -> tuple[frozenset[str], str | None]:
-    lexer = _UnitLexer(text)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: Go's JSON decoder makes them U+FFFD
+        data = re.sub("[\ud800-\udfff]", "\ufffd", text).encode("utf-8")
+    lexer = _UnitLexer(data)
     try:
         lexer.run()
     except _UnitError as exc:
@@ -26,59 +49,132 @@ class _UnitError(Exception):
     pass
 
 
+def _rune_len(lead: int) -> int:
+    if lead < 0xC0:
+        return 1
+    return 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+
+
+class _Reader:
+    """Go's ``bufio.Reader`` over a byte string, as absolute offsets.
+
+    ``pos`` is the next unread byte, ``end`` the end of what is buffered."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.n = data, len(data)
+        self.pos = self.end = self.last = 0
+
+    def _fill(self) -> None:
+        # Slide the unread bytes to the front, then one Read tops the buffer up.
+        self.end = min(self.n, self.pos + _BUFSIZE)
+
+    def check_line_length(self) -> None:
+        if self.end - self.pos >= LINE_MAX:
+            window = self.data[self.pos : self.pos + LINE_MAX]
+            if b"\n" not in window and b"\r" not in window:
+                raise _UnitError(f"line too long (max {LINE_MAX} bytes)")
+
+    def read_rune(self) -> str:
+        """The next character, or "" at EOF."""
+        while self.end < self.n and (
+            self.pos == self.end or self.end - self.pos < _rune_len(self.data[self.pos])
+        ):
+            self._fill()
+        if self.pos >= self.end:
+            return ""
+        size = _rune_len(self.data[self.pos])
+        raw = self.data[self.pos : self.pos + size]
+        self.pos += size
+        self.last = size
+        return raw.decode("utf-8", "replace")[:1] or "\ufffd"
+
+    def unread(self) -> None:
+        self.pos -= self.last
+
+    def read_until(self, delim: bytes) -> tuple[bytes, bool]:
+        """Through ``delim`` (inclusive), or everything left; and whether it was found."""
+        start, search = self.pos, self.pos
+        while True:
+            i = self.data.find(delim, search, self.end)
+            if i >= 0:
+                self.pos = i + 1
+                return self.data[start : i + 1], True
+            if self.end >= self.n:
+                self.pos = self.end
+                return self.data[start : self.end], False
+            if self.end - self.pos >= _BUFSIZE:
+                self.pos = search = self.end  # ErrBufferFull: ReadBytes keeps the fragment
+            else:
+                search = self.end
+            self._fill()
+
+    def to_eol(self) -> bytes:
+        line, _ = self.read_until(b"\n")
+        return line.removesuffix(b"\r").removesuffix(b"\n")
+
+
+def _go_trim_space(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace").strip("".join(_GO_SPACE))
+
+
 class _UnitLexer:
-    def __init__(self, text: str) -> None:
-        self.text, self.pos = text, 0
+    def __init__(self, data: bytes) -> None:
+        self.buf = _Reader(data)
         self.sections: set[str] = set()
 
-    def _read(self) -> str:
-        if self.pos >= len(self.text):
-            return ""
-        self.pos += 1
-        return self.text[self.pos - 1]
-
-    def _to_eol(self) -> str:
-        end = self.text.find("\n", self.pos)
-        end = len(self.text) if end < 0 else end + 1
-        line, self.pos = self.text[self.pos : end], end
-        return line.removesuffix("\r").removesuffix("\n")
-
-    def _skip_comment(self) -> None:
-        while self._to_eol().removesuffix(" ").endswith("\\"):
-            pass
-
     def run(self) -> None:
-        section: str | None = None
+        """go-systemd's state machine; the line-length check precedes each step."""
+        buf = self.buf
+        section: str | None = None  # None: before the first section header
         while True:
-            c = self._read()
+            buf.check_line_length()
+            c = buf.read_rune()
             if c == "":
                 return
+            if section is not None and c in _GO_SPACE:
+                continue
             if c == "[":
+                buf.check_line_length()
                 section = self._section_name()
+                buf.check_line_length()
+                self._section_suffix(section)
             elif c in "#;":
-                self._skip_comment()
-            elif section is not None and not c.isspace():
-                self.pos -= 1
-                self._option(section)
+                buf.check_line_length()
+                self._ignore_line()
+            elif section is not None:
+                buf.unread()
+                buf.check_line_length()
+                self._option_name()
+                self._option_value(section)
 
     def _section_name(self) -> str:
-        end = self.text.find("]", self.pos)
-        if end < 0:
+        raw, found = self.buf.read_until(b"]")
+        if not found:
             raise _UnitError("unable to find end of section")
-        name, self.pos = self.text[self.pos : end], end + 1
-        if self._to_eol().strip():
-            raise _UnitError(f"found garbage after section name {name}")
-        return name
+        return raw[:-1].decode("utf-8", "replace")
 
-    def _option(self, section: str) -> None:
+    def _section_suffix(self, name: str) -> None:
+        if _go_trim_space(self.buf.to_eol()):
+            raise _UnitError(f"found garbage after section name {name}")
+
+    def _ignore_line(self) -> None:
+        while self.buf.to_eol().removesuffix(b" ").endswith(b"\\"):
+            pass
+
+    def _option_name(self) -> None:
         while True:
-            c = self._read()
+            c = self.buf.read_rune()
             if c == "":
                 raise _UnitError("EOF")
             if c in "\r\n":
                 raise _UnitError("unexpected newline encountered while parsing option name")
             if c == "=":
+                return
+
+    def _option_value(self, section: str) -> None:
+        while True:
+            self.buf.check_line_length()
+            line = self.buf.to_eol()
+            if not _go_trim_space(line) or not line.endswith(b"\\"):
                 break
-        while "\\" in self._to_eol():
-            pass
         self.sections.add(section)
