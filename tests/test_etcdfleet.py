@@ -61,7 +61,7 @@ def host_file(address: str | None, *lines: str, groups: str = "controller") -> s
 def dropin(root: Path, host: str, which: tuple[str, str]) -> str:
     units = load_ign(root, host)["systemd"]["units"]
     unit = next(u for u in units if u["name"] == which[0])
-    assert unit["enabled"] is True
+    assert unit["enable"] is True
     text: str = next(d["contents"] for d in unit["dropins"] if d["name"] == which[1])
     return text
 

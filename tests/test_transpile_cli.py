@@ -80,9 +80,10 @@ ETCD_DROPIN = (
     '  --advertise-client-urls="http://192.168.1.10:2379"'
 )
 
-# ct writes `"enable": true` for the units of its etcd and flannel sections and a
-# second flanneld.service entry for the user's drop-in; hostiso writes `enabled`
-# and merges the two entries.  Ignition leaves the machine in the same state.
+# ct writes `"enable": true` for the units of its etcd and flannel sections, as
+# here, and a second flanneld.service entry for the user's drop-in; hostiso
+# merges the two entries (ct's drop-in first).  Ignition leaves the machine in
+# the same state, and the output stays valid for Ignition 3.
 REFERENCE_IGNITION: dict[str, Any] = {
     "ignition": EMPTY_IGNITION,
     "networkd": {
@@ -118,7 +119,7 @@ REFERENCE_IGNITION: dict[str, Any] = {
         "units": [
             {
                 "dropins": [{"contents": ETCD_DROPIN, "name": "20-clct-etcd-member.conf"}],
-                "enabled": True,
+                "enable": True,
                 "name": "etcd-member.service",
             },
             {
@@ -134,7 +135,7 @@ REFERENCE_IGNITION: dict[str, Any] = {
                         "name": "50-network-config.conf",
                     },
                 ],
-                "enabled": True,
+                "enable": True,
                 "name": "flanneld.service",
             },
         ]

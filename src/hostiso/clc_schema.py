@@ -156,7 +156,6 @@ _FILESYSTEM = Obj(
         ),
         "path": _PATH,
     },
-    required=("name",),
 )
 _PARTITION = Obj(
     fields={
@@ -284,9 +283,20 @@ NETWORK = Obj(
 
 _SECTION = MapOf(value=Scalar(kind="any"))
 
+
+def check_clc_version(value: int) -> str | None:
+    return None if value == 0 else "Invalid version. Only version 0 is supported"
+
+
 HOST = Obj(
     doc="A hostiso host file or overlay",
     fields={
+        "version": Scalar(
+            kind="integer",
+            check=check_clc_version,
+            code="bad-version",
+            doc="the Container Linux Config version; only 0 exists",
+        ),
         "hostname": _s("writes /etc/hostname", check=check_hostname, code="bad-hostname"),
         "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
         "vars": MapOf(doc="values for templates"),

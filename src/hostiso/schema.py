@@ -62,6 +62,10 @@ class Scalar(Type):
     code: str = "bad-value"
 
     def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
+        if self.kind == "string" and node.text is not None:
+            # ct reads the text of an unquoted number or boolean into a string
+            # field: `reboot_strategy: off` is "off", `inline: 0644` is "0644"
+            node.value = node.text
         value = node.value
         if not self._type_ok(value):
             out.append(_wrong(node, path, self.kind))

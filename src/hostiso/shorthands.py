@@ -10,11 +10,11 @@ Generated nodes carry the mark of the shorthand that produced them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from hostiso import sections
 from hostiso.diagnostics import Diagnostic, Mark, error
+from hostiso.sections.options import Texts
 from hostiso.yamlload import Node, to_plain
 
 STATIC_NETWORK_UNIT = "10-static.network"
@@ -52,14 +52,21 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
 
 
 def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnostic]) -> None:
-    """ct's service sections become units and files in the base layer."""
+    """ct's service sections become units and files in the base layer.
+
+    ct appends its units in the order of its source files (docker, etcd,
+    flannel) before the user's units, and ``/etc/coreos/update.conf`` after
+    the user's files; the base layer keeps that order (see ``_files_after_user``).
+    """
     units: list[Node] = []
     files: list[Node] = []
+    clc = to_plain(tree)
+    texts = scalar_texts(tree)
     for key, translate in SECTIONS:
         node = tree.get(key)
         if node is None and not (key == "update" and tree.get("locksmith") is not None):
             continue
-        additions, found = translate(to_plain(tree))
+        additions, found = translate(clc, texts)
         problems.extend(found)
         mark = node.mark if node is not None else tree.mark
         for item in additions:
@@ -74,31 +81,96 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
     if files:
         storage = base.setdefault("storage", Node({}, tree.mark))
         existing = storage.value.get("files")
-        storage.value["files"] = Node((existing.value if existing else []) + files, tree.mark)
+        ours = (existing.value if existing else []) + _files_after_user(tree, files)
+        storage.value["files"] = Node(ours + files, tree.mark)
 
 
-def _etcd(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_etcd(clc.get("etcd"))
+def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
+    """The user's own files, to stand in the base layer before *generated*.
+
+    The merge keeps base entries first and appends the user's new ones, so
+    listing each user file here (the first entry per path; merging a node
+    into itself changes nothing) puts ct's generated files after them.
+    """
+    storage = tree.get("storage")
+    user = storage.get("files") if storage is not None else None
+    if user is None or not isinstance(user.value, list):
+        return []
+    taken = {_path_of(node) for node in generated} | {"/etc/hostname"}
+    out: list[Node] = []
+    for node in user.value:
+        path = _path_of(node)
+        if isinstance(path, str) and path not in taken:
+            taken.add(path)
+            out.append(node)
+    return out
 
 
-def _flannel(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_flannel(clc.get("flannel"))
+def _path_of(node: Node) -> object:
+    child = node.get("path")
+    return child.value if child is not None else None
 
 
-def _docker(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_docker(clc.get("docker"))
+def scalar_texts(tree: Node) -> dict[tuple[str | int, ...], str]:
+    """Source texts of the numbers and booleans in ct's service sections."""
+    texts: dict[tuple[str | int, ...], str] = {}
+
+    def walk(node: Node, path: tuple[str | int, ...]) -> None:
+        if isinstance(node.value, dict):
+            for key, child in node.value.items():
+                walk(child, (*path, key))
+        elif isinstance(node.value, list):
+            for index, child in enumerate(node.value):
+                walk(child, (*path, index))
+        elif node.text is not None:
+            texts[path] = node.text
+
+    for key in ("etcd", "flannel", "docker", "update", "locksmith"):
+        node = tree.get(key)
+        if node is not None:
+            walk(node, (key,))
+    return texts
 
 
-def _update(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_update(clc.get("update"), clc.get("locksmith"))
+def _etcd(
+    clc: dict[str, Any], texts: Texts | None = None
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_etcd(clc.get("etcd"), texts)
 
 
-Translator = Callable[[dict[str, Any]], tuple[list[dict[str, Any]], list[Diagnostic]]]
+def _flannel(
+    clc: dict[str, Any], texts: Texts | None = None
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_flannel(clc.get("flannel"), texts)
 
+
+def _docker(
+    clc: dict[str, Any], texts: Texts | None = None
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_docker(clc.get("docker"), texts)
+
+
+def _update(
+    clc: dict[str, Any], texts: Texts | None = None
+) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_update(clc.get("update"), clc.get("locksmith"), texts)
+
+
+class Translator(Protocol):
+    """``(clc, texts=None) -> (additions, diagnostics)``; *texts* comes from
+    :func:`scalar_texts` (without it, numbers and booleans given to string
+    options are spelled the canonical way: ``true``, not ``on``)."""
+
+    def __call__(
+        self, clc: dict[str, Any], texts: Texts | None = None, /
+    ) -> tuple[list[dict[str, Any]], list[Diagnostic]]: ...
+
+
+#: In ct's order: its converters run in the order of their source files.
 SECTIONS: tuple[tuple[str, Translator], ...] = (
+    ("docker", _docker),
     ("etcd", _etcd),
     ("flannel", _flannel),
-    ("docker", _docker),
     ("update", _update),
 )
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path as FsPath
+from typing import Any
 
 from hostiso import __version__, clc_schema, fsutil, merge, shorthands
 from hostiso.commands import CONFIG_EXIT, IO, USAGE_EXIT, emit
 from hostiso.compile import compile_clc
 from hostiso.diagnostics import Diagnostic
+from hostiso.fleet import locate
 from hostiso.schema import validate
 from hostiso.transpile.common import DEFAULT_SPEC, SPECS, to_json
-from hostiso.yamlload import load_text, to_plain
+from hostiso.yamlload import Node, load_text, to_plain
 
 BOOL_FLAGS = ("pretty", "strict", "help", "h", "version")
 VALUE_FLAGS = ("in-file", "out-file", "files-dir", "platform", "spec", "format")
@@ -113,16 +115,97 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
     problems += validate(node, clc_schema.HOST)
     if any(d.is_error for d in problems):
         return None, problems
-    hostname = node.get("hostname")
-    base, more = shorthands.expand(node, hostname.value if hostname else None)
-    problems += more
-    tree = merge.merge(base, node, ())
+    tree = _expand_like_ct(node, problems)
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
     plain = to_plain(tree)
     compiled = compile_clc(plain if isinstance(plain, dict) else {}, opts.spec, files_dir)
-    from hostiso.fleet import locate
-
     problems += [d if d.mark else d.at(locate(tree, d.path)) for d in compiled.diagnostics]
     if compiled.ignition is None or any(d.is_error for d in problems):
         return None, problems
     return to_json(compiled.ignition, opts.pretty), problems
+
+
+# ct's converters run in the order of their Go source files (docker.go,
+# etcd.go, files.go, flannel.go, ..., systemd.go, update.go) and each appends
+# to the output lists; nothing is merged by name.  So the units of docker, etcd
+# and flannel come before the config's own units and update's after them, and
+# every generated file comes after the config's own files.
+_SECTION_KEYS = ("docker", "etcd", "flannel", "update", "locksmith")
+_BEFORE_USER = {"unit": ("docker", "etcd", "flannel"), "file": ("docker", "etcd")}
+
+
+def _expand_like_ct(node: Node, problems: list[Diagnostic]) -> Node:
+    """The config with its shorthands and ct sections expanded, in ct's order."""
+    hostname = node.get("hostname")
+    plain_sections = {k: v for k, v in node.value.items() if k in _SECTION_KEYS}
+    rest = Node({k: v for k, v in node.value.items() if k not in _SECTION_KEYS}, node.mark)
+    base, more = shorthands.expand(rest, hostname.value if hostname else None)
+    problems += [d if d.mark else d.at(locate(node, d.path)) for d in more]
+    tree = merge.merge(base, rest, ())
+    tree.value.update(plain_sections)
+    before: dict[str, list[Node]] = {"unit": [], "file": []}
+    after: dict[str, list[Node]] = {"unit": [], "file": []}
+    plain = to_plain(node)
+    texts = shorthands.scalar_texts(node)
+    for key, translate in sorted(shorthands.SECTIONS):
+        section = node.get(key)
+        if section is None and not (key == "update" and node.get("locksmith") is not None):
+            continue
+        additions, found = translate(plain, texts)
+        problems += [d if d.mark else d.at(locate(node, d.path)) for d in found]
+        mark = section.mark if section is not None else node.mark
+        for item in additions:
+            kind = item.pop("kind")
+            if kind != "unit":
+                kind = "file"
+                item["contents"] = {"inline": item["contents"]}
+            (before if key in _BEFORE_USER[kind] else after)[kind].append(_build(item, mark))
+    _splice(tree, ("systemd", "units"), before["unit"], after["unit"])
+    _splice(tree, ("storage", "files"), before["file"], after["file"])
+    return tree
+
+
+def _splice(tree: Node, path: tuple[str, str], before: list[Node], after: list[Node]) -> None:
+    """Put the generated entries before and after the config's own, in ct's order.
+
+    ct appends its own ``flanneld.service`` entry next to the config's
+    ``flanneld.service`` (the usual way to add a drop-in); we emit one entry
+    instead, ct's drop-in first, merged by the merge rules (a drop-in of the
+    config's with ct's name replaces it): the machine ends up the same, and
+    the config stays valid where duplicates are not (Ignition 3).
+    """
+    if not before and not after:
+        return
+    section = tree.get(path[0])
+    if section is None or not isinstance(section.value, dict):
+        section = Node({}, tree.mark)
+        tree.value[path[0]] = section
+    own = section.get(path[1])
+    items: list[Node] = own.value if own is not None and isinstance(own.value, list) else []
+    key = merge.NAMED_LISTS[path]
+    by_key = {_key(item, key): item for item in items}
+    merged: set[int] = set()
+    generated = []
+    for item in before + after:
+        mine = by_key.get(_key(item, key))
+        if mine is not None:
+            merged.add(id(mine))
+            item = merge.merge(item, mine, (*path, 0), generated=True)
+        generated.append(item)
+    rest = [item for item in items if id(item) not in merged]
+    count = len(before)
+    spliced = generated[:count] + rest + generated[count:]
+    section.value[path[1]] = Node(spliced, own.mark if own else tree.mark)
+
+
+def _key(item: Node, key: str) -> object:
+    node = item.get(key)
+    return node.value if node is not None else None
+
+
+def _build(value: Any, mark: Any) -> Node:
+    if isinstance(value, dict):
+        return Node({k: _build(v, mark) for k, v in value.items()}, mark, mark)
+    if isinstance(value, list):
+        return Node([_build(v, mark) for v in value], mark)
+    return Node(value, mark)

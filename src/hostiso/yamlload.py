@@ -63,11 +63,14 @@ class Node:
 
     ``value`` is ``dict[str, Node]``, ``list[Node]`` or a scalar.  ``key_mark``
     is where the key of a mapping entry stands (for unknown-key errors).
+    ``text`` is the source text of a scalar that loaded as a number or a
+    boolean (ct's string options take that text, ``on`` stays ``on``).
     """
 
     value: Any
     mark: Mark
     key_mark: Mark | None = None
+    text: str | None = None
 
     def is_map(self) -> bool:
         return isinstance(self.value, dict)
@@ -254,7 +257,9 @@ class _Converter:
             return Node(self.mapping(node), mark)
         if isinstance(node, yaml.SequenceNode):
             return Node([self.convert(item) for item in node.value], mark)
-        return Node(_scalar(node, self.file, self.problems), mark)
+        value = _scalar(node, self.file, self.problems)
+        text = node.value if isinstance(value, bool | int | float) else None
+        return Node(value, mark, text=text)
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Node]:
         out: dict[str, Node] = {}

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, error, warning
-from hostiso.sections.options import as_section, did_you_mean
+from hostiso.sections.options import Texts, as_section, did_you_mean, scalar_text
 
 UNIT = "docker.service"
 DROPIN = "20-clct-docker.conf"
@@ -19,8 +19,12 @@ DROPIN = "20-clct-docker.conf"
 
 def translate_docker(
     section: Mapping[str, Any] | None,
+    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``docker:``; ``None`` (``docker: ~``) is ignored, as ct ignores it."""
+    """Translate ``docker:``; ``None`` (``docker: ~``) is ignored, as ct ignores it.
+
+    *texts* holds the source text of flags that are YAML numbers or booleans.
+    """
     if section is None:
         return [], []
     body, diags = as_section(section, ("docker",))
@@ -35,7 +39,7 @@ def translate_docker(
                     ("docker", str(key)),
                 )
             )
-    flags, found = _check_flags(body.get("flags"))
+    flags, found = _check_flags(body.get("flags"), texts or {})
     diags += found
     if any(d.is_error for d in diags):
         return [], diags
@@ -43,13 +47,15 @@ def translate_docker(
     unit = {
         "kind": "unit",
         "name": UNIT,
-        "enabled": True,
+        "enable": True,
         "dropins": [{"name": DROPIN, "contents": contents}],
     }
     return [unit], diags
 
 
-def _check_flags(raw: Any) -> tuple[list[str], list[Diagnostic]]:
+def _check_flags(raw: Any, texts: Texts) -> tuple[list[str], list[Diagnostic]]:
+    """The flags as ct's YAML library reads a list of strings: a number or a
+    boolean keeps its source text, a null item is dropped."""
     path = ("docker", "flags")
     if raw is None:
         return [], []
@@ -59,12 +65,15 @@ def _check_flags(raw: Any) -> tuple[list[str], list[Diagnostic]]:
         ]
     flags: list[str] = []
     diags: list[Diagnostic] = []
-    for index, flag in enumerate(raw):
-        if not isinstance(flag, str):
+    for index, item in enumerate(raw):
+        if item is None:
+            continue
+        flag = scalar_text(item, texts.get((*path, index)))
+        if flag is None:
             diags.append(
                 error(
                     "wrong-type",
-                    f"each flag must be a string, got {type(flag).__name__}",
+                    f"each flag must be a string, got {type(item).__name__}",
                     (*path, index),
                 )
             )

@@ -16,6 +16,7 @@ from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     Option,
     OptionTable,
+    Texts,
     Version,
     as_section,
     assemble_dropin,
@@ -143,8 +144,12 @@ def etcd_option_names(version: str) -> frozenset[str]:
 
 def translate_etcd(
     section: Mapping[str, Any] | None,
+    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``etcd:``; ``None`` (``etcd: ~``) is ignored, as ct ignores it."""
+    """Translate ``etcd:``; ``None`` (``etcd: ~``) is ignored, as ct ignores it.
+
+    *texts* holds the source text of non-string scalars (``proxy: on``).
+    """
     if section is None:
         return [], []
     body, diags = as_section(section, ("etcd",))
@@ -155,17 +160,22 @@ def translate_etcd(
     if key is None:
         return [], diags
     values, found = check_options(
-        body, ETCD_OPTIONS[key], ("etcd",), skip=("version",), elsewhere=_elsewhere(key, version)
+        body,
+        ETCD_OPTIONS[key],
+        ("etcd",),
+        skip=("version",),
+        elsewhere=_elsewhere(key, version),
+        texts=texts,
     )
     diags += found + check_templating(values, ("etcd",))
     if any(d.is_error for d in diags):
         return [], diags
-    env = [f"ETCD_IMAGE_TAG=v{version}"] if "version" in body else []
+    env = [f"ETCD_IMAGE_TAG=v{version}"] if body.get("version") is not None else []
     contents = assemble_dropin(EXEC_START, render_args(ETCD_OPTIONS[key], values), env)
     unit = {
         "kind": "unit",
         "name": UNIT,
-        "enabled": True,
+        "enable": True,
         "dropins": [{"name": DROPIN, "contents": contents}],
     }
     return [unit], diags
@@ -175,7 +185,8 @@ def _resolve_version(
     body: Mapping[str, Any],
 ) -> tuple[Version | None, str | None, list[Diagnostic]]:
     path = ("etcd", "version")
-    raw = body.get("version", DEFAULT_ETCD_VERSION)
+    raw = body.get("version")
+    raw = DEFAULT_ETCD_VERSION if raw is None else raw
     version, diags = parse_version(raw, path)
     if version is None:
         return None, None, diags

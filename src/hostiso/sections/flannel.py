@@ -15,6 +15,7 @@ from typing import Any
 from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     OptionTable,
+    Texts,
     Version,
     as_section,
     assemble_dropin,
@@ -30,7 +31,21 @@ UNIT = "flanneld.service"
 DROPIN = "20-clct-flannel.conf"
 EXEC_START = "/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS"
 DEFAULT_FLANNEL_VERSION = "0.7.0"
-BACKEND_TYPES = ("vxlan", "udp", "host-gw")
+#: flannel's backends (its ``backend/`` packages); another type is a warning.
+BACKEND_TYPES = (
+    "vxlan",
+    "udp",
+    "host-gw",
+    "ipip",
+    "ipsec",
+    "wireguard",
+    "aws-vpc",
+    "gce",
+    "ali-vpc",
+    "tencent-vpc",
+    "alloc",
+    "extension",
+)
 DEFAULT_SUBNET_LEN = 24
 MAX_SUBNET_LEN = 30
 
@@ -64,8 +79,12 @@ _NETCONFIG_PATH = ("flannel", "network_config")
 
 def translate_flannel(
     section: Mapping[str, Any] | None,
+    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``flannel:``; ``None`` (``flannel: ~``) enables flannel with defaults."""
+    """Translate ``flannel:``; ``None`` (``flannel: ~``) enables flannel with defaults.
+
+    *texts* holds the source text of non-string scalars (``ip_masq: yes``).
+    """
     body, diags = as_section(section, ("flannel",))
     if body is None:
         return [], diags
@@ -73,11 +92,16 @@ def translate_flannel(
     diags += found
     if key is None:
         return [], diags
+    table = FLANNEL_OPTIONS.get(key, {})
     values, found = check_options(
-        body, FLANNEL_OPTIONS[key], ("flannel",), skip=("version", "network_config")
+        body, table, ("flannel",), skip=("version", "network_config"), texts=texts
     )
     diags += found + check_templating(values, ("flannel",))
     netconfig = body.get("network_config")
+    if isinstance(netconfig, bool | int | float):
+        netconfig = (texts or {}).get(_NETCONFIG_PATH, str(netconfig))
+    if netconfig == "":
+        netconfig = None  # ct writes nothing for an empty network config
     diags += validate_network_config(netconfig) if netconfig is not None else []
     if netconfig is not None and values.get("kube_subnet_mgr") is True:
         diags.append(
@@ -89,14 +113,14 @@ def translate_flannel(
         )
     if any(d.is_error for d in diags):
         return [], diags
-    env = [f"FLANNEL_IMAGE_TAG=v{version}"] if "version" in body else []
-    contents = assemble_dropin(EXEC_START, render_args(FLANNEL_OPTIONS[key], values), env)
+    env = [f"FLANNEL_IMAGE_TAG=v{version}"] if body.get("version") is not None else []
+    contents = assemble_dropin(EXEC_START, render_args(table, values), env)
     if isinstance(netconfig, str):
         contents += "\n" + etcdctl_line(values, netconfig)
     unit = {
         "kind": "unit",
         "name": UNIT,
-        "enabled": True,
+        "enable": True,
         "dropins": [{"name": DROPIN, "contents": contents}],
     }
     return [unit], diags
@@ -114,8 +138,10 @@ def etcdctl_line(values: Mapping[str, str | int | bool], netconfig: str) -> str:
 def _resolve_version(
     body: Mapping[str, Any],
 ) -> tuple[Version | None, str | None, list[Diagnostic]]:
+    """The version and the table key (``""``: no table, ct emits no options)."""
     path = ("flannel", "version")
-    version, diags = parse_version(body.get("version", DEFAULT_FLANNEL_VERSION), path)
+    raw = body.get("version")
+    version, diags = parse_version(DEFAULT_FLANNEL_VERSION if raw is None else raw, path)
     if version is None:
         return None, None, diags
     if version < Version(0, 5, 0):
@@ -131,17 +157,28 @@ def _resolve_version(
             ],
         )
     if version.major > 0:
-        return (
-            version,
-            None,
-            [
-                error(
-                    "unsupported-version",
-                    f"flannel {version} is not valid (too new); ct knows flannel 0.5 to 0.7",
-                    path,
-                )
-            ],
+        options = sorted(k for k in body if k not in ("version", "network_config"))
+        if options:
+            return (
+                version,
+                None,
+                [
+                    error(
+                        "unsupported-version",
+                        f"ct has no option table for flannel {version} and would silently "
+                        f"drop {', '.join(options)}; ct knows flannel 0.5 to 0.7",
+                        path,
+                    )
+                ],
+            )
+        diags.append(
+            warning(
+                "version-too-new",
+                f"ct has no option table for flannel {version}; it writes the image tag only",
+                path,
+            )
         )
+        return version, "", diags
     if version.minor > 7:
         diags.append(
             warning(
@@ -173,11 +210,11 @@ def validate_network_config(netconfig: Any) -> list[Diagnostic]:
         return [
             _bad('flannel network config must be a JSON object like {"Network": "10.1.0.0/16"}')
         ]
+    if config.get("EnableIPv4", True) is False:
+        return _check_backend(config.get("Backend"))  # an IPv6-only network
     network, diags = _check_network(config.get("Network"))
     if network is not None:
-        diags += _check_subnet_len(
-            config.get("SubnetLen", DEFAULT_SUBNET_LEN), network, "SubnetLen" in config
-        )
+        diags += _check_subnet_len(config.get("SubnetLen"), network)
     return diags + _check_backend(config.get("Backend"))
 
 
@@ -207,10 +244,19 @@ def _check_network(raw: Any) -> tuple[ipaddress.IPv4Network | None, list[Diagnos
     return network, []
 
 
-def _check_subnet_len(raw: Any, network: ipaddress.IPv4Network, given: bool) -> list[Diagnostic]:
+def default_subnet_len(network: ipaddress.IPv4Network) -> int:
+    """flannel's default SubnetLen: /24, or the Network's prefix + 2 past a /22."""
+    prefix = network.prefixlen
+    return DEFAULT_SUBNET_LEN if prefix <= 22 else prefix + 2
+
+
+def _check_subnet_len(raw: Any, network: ipaddress.IPv4Network) -> list[Diagnostic]:
+    given = raw is not None
+    if raw is None:
+        raw = default_subnet_len(network)
     if isinstance(raw, bool) or not isinstance(raw, int):
         return [_bad(f'"SubnetLen" must be an integer, got {raw!r}')]
-    where = "" if given else f" (the default {DEFAULT_SUBNET_LEN})"
+    where = "" if given else " (flannel's default)"
     if raw <= network.prefixlen:
         return [
             _bad(
@@ -221,8 +267,17 @@ def _check_subnet_len(raw: Any, network: ipaddress.IPv4Network, given: bool) -> 
     if raw > MAX_SUBNET_LEN:
         return [
             _bad(
-                f'"SubnetLen" {raw} is longer than /{MAX_SUBNET_LEN}; '
+                f'"SubnetLen" {raw}{where} is longer than /{MAX_SUBNET_LEN}; '
                 "each host's subnet would be too small"
+            )
+        ]
+    if raw == network.prefixlen + 1:
+        return [
+            warning(
+                "invalid-network-config",
+                f'"SubnetLen" {raw} splits "Network" {network} into only two subnets; '
+                "flannel wants room for at least four",
+                _NETCONFIG_PATH,
             )
         ]
     return []
@@ -234,9 +289,16 @@ def _check_backend(raw: Any) -> list[Diagnostic]:
     if not isinstance(raw, dict):
         return [_bad(f'"Backend" must be a JSON object like {{"Type": "vxlan"}}, got {raw!r}')]
     kind = raw.get("Type", "vxlan")
+    if not isinstance(kind, str):
+        return [_bad(f'"Backend"."Type" must be a string, got {kind!r}')]
     if kind not in BACKEND_TYPES:
-        allowed = ", ".join(BACKEND_TYPES)
-        return [_bad(f'"Backend"."Type" must be one of {allowed}, got {kind!r}')]
+        return [
+            warning(
+                "invalid-network-config",
+                f'"Backend"."Type" {kind!r} is not a flannel backend ({", ".join(BACKEND_TYPES)})',
+                _NETCONFIG_PATH,
+            )
+        ]
     return []
 
 

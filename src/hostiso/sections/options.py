@@ -13,6 +13,7 @@ the dict order *is* ct's field order, so rendering is a walk over the table.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,8 +37,8 @@ _GO_ESCAPES = {
     "\\": "\\\\",
 }
 _SEMVER = re.compile(
-    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$"
+    r"([0-9]+)\.([0-9]+)\.([0-9]+)"
+    r"(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?"
 )
 
 
@@ -51,7 +52,7 @@ class Option:
     pattern: str | None = None
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """A dotted-triple version, as go-semver parses it."""
 
@@ -69,6 +70,13 @@ class Version:
     @property
     def minor_key(self) -> str:
         return f"{self.major}.{self.minor}"
+
+    def __lt__(self, other: Version) -> bool:
+        """go-semver's LessThan, enough to compare with a release: a
+        pre-release (``2.3.0-rc.1``) comes before its release."""
+        if (self.major, self.minor, self.patch) != (other.major, other.minor, other.patch):
+            return (self.major, self.minor, self.patch) < (other.major, other.minor, other.patch)
+        return bool(self.pre) and (not other.pre or self.pre < other.pre)
 
 
 def parse_table(
@@ -135,9 +143,13 @@ def assemble_dropin(exec_start: str, args: Iterable[str], env: Iterable[str] = (
 
 
 def parse_version(raw: Any, path: Path) -> tuple[Version | None, list[Diagnostic]]:
-    """Parse ``MAJOR.MINOR.PATCH`` (optional ``-pre``/``+meta``, no ``v``)."""
+    """Parse ``MAJOR.MINOR.PATCH`` (optional ``-pre``/``+meta``, no ``v``).
+
+    Leading zeros are allowed and dropped, as go-semver does (``3.03.0`` is
+    printed ``3.3.0``).
+    """
     text = raw if isinstance(raw, str) else None
-    match = _SEMVER.match(text) if text is not None else None
+    match = _SEMVER.fullmatch(text) if text is not None else None
     if match is None:
         shown = repr(raw) if not isinstance(raw, str) else f'"{raw}"'
         return None, [
@@ -157,33 +169,65 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+#: Source texts of non-string scalars, by logical path (see ``yamlload.Node.text``).
+Texts = Mapping[Path, str]
+
+#: yaml.v3 (ct's YAML library) reads these strings into a bool field as YAML 1.1 did.
+_YAML11_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
+_YAML11_FALSE = frozenset({"n", "N", "no", "No", "NO", "off", "Off", "OFF"})
+
+
+def scalar_text(value: Any, text: str | None = None) -> str | None:
+    """The text ct's YAML library puts into a string field, or None if it refuses.
+
+    yaml.v3 stores the scalar's source text (``on``, ``1.50``, ``0x10``);
+    *text* is that text when hostiso's loader kept it, else it is rebuilt.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        if text is not None:
+            return text
+        return render_value(value) if not isinstance(value, float) else repr(value)
+    return None
+
+
 def check_value(
-    name: str, option: Option, value: Any, path: Path
+    name: str, option: Option, value: Any, path: Path, text: str | None = None
 ) -> tuple[str | int | bool | None, list[Diagnostic]]:
     """Type-check one value; returns the value to render (or None) and diagnostics.
 
-    As in ct (go-yaml), a string option also takes a bare YAML integer or
-    boolean and uses its text; an int option takes integers only and a bool
-    option booleans only.
+    As in ct (yaml.v3): a string option takes any scalar and uses its source
+    text (*text*); an int option takes integers, and floats truncated toward
+    zero; a bool option takes booleans and the YAML 1.1 words ``y``/``yes``/
+    ``on`` and ``n``/``no``/``off``.  A null value is left unset.
     """
-    if option.kind == "bool" and isinstance(value, bool):
-        return value, []
-    if option.kind == "int" and isinstance(value, int) and not isinstance(value, bool):
-        return value, []
-    if option.kind == "string" and isinstance(value, str | int):
-        text = render_value(value) if not isinstance(value, str) else value
-        if option.pattern and not re.fullmatch(option.pattern, text):
-            return None, [
-                error(
-                    "invalid-value",
-                    f"{name} must match {option.pattern}, got {go_quote(text)}",
-                    path,
-                )
-            ]
-        return text, []
+    if value is None:
+        return None, []
+    if option.kind == "bool":
+        if isinstance(value, bool):
+            return value, []
+        if isinstance(value, str) and value in _YAML11_TRUE | _YAML11_FALSE:
+            return value in _YAML11_TRUE, []
+    if option.kind == "int" and not isinstance(value, bool):
+        if isinstance(value, int):
+            return value, []
+        if isinstance(value, float) and math.isfinite(value) and abs(value) < 2.0**63:
+            return int(value), []
+    if option.kind == "string":
+        shown = scalar_text(value, text)
+        if shown is not None:
+            if option.pattern and not re.fullmatch(option.pattern, shown):
+                return None, [
+                    error(
+                        "invalid-value",
+                        f"{name} must match {option.pattern}, got {go_quote(shown)}",
+                        path,
+                    )
+                ]
+            return shown, []
     want = {"string": "a string", "int": "an integer", "bool": "true or false"}[option.kind]
-    got = "null" if value is None else type(value).__name__
-    return None, [error("wrong-type", f"{name} must be {want}, got {got}", path)]
+    return None, [error("wrong-type", f"{name} must be {want}, got {type(value).__name__}", path)]
 
 
 def check_options(
@@ -192,11 +236,14 @@ def check_options(
     path: Path,
     skip: Iterable[str] = (),
     elsewhere: Mapping[str, str] | None = None,
+    texts: Texts | None = None,
 ) -> tuple[dict[str, str | int | bool], list[Diagnostic]]:
     """Validate a section's keys against *table*; return the usable values.
 
     *skip* names keys handled by the caller (``version``).  *elsewhere*
     maps an option that this table lacks to a note on where it is valid.
+    *texts* gives the source text of non-string scalars.  A key set to null
+    is left out, as ct leaves the option's pointer nil.
     """
     values: dict[str, str | int | bool] = {}
     diags: list[Diagnostic] = []
@@ -209,7 +256,7 @@ def check_options(
         if option is None:
             diags.append(_unknown(str(key), table, skipped, key_path, elsewhere or {}))
             continue
-        value, found = check_value(str(key), option, raw, key_path)
+        value, found = check_value(str(key), option, raw, key_path, (texts or {}).get(key_path))
         diags += found
         if value is not None:
             values[str(key)] = value

@@ -17,6 +17,7 @@ from typing import Any
 from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     OptionTable,
+    Texts,
     as_section,
     check_options,
     parse_table,
@@ -65,14 +66,18 @@ _DURATION = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|
 def translate_update(
     update: Mapping[str, Any] | None,
     locksmith: Mapping[str, Any] | None,
+    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``update:`` and ``locksmith:`` into ``/etc/coreos/update.conf``."""
+    """Translate ``update:`` and ``locksmith:`` into ``/etc/coreos/update.conf``.
+
+    *texts* holds the source text of non-string scalars (``group: 5``).
+    """
     contents, diags = "", []
     if update is not None:
-        text, found = _update_text(update)
+        text, found = _update_text(update, texts)
         contents, diags = text, found
     if locksmith is not None:
-        lines, found = _locksmith_lines(locksmith)
+        lines, found = _locksmith_lines(locksmith, texts)
         contents += ("\n" + "\n".join(lines)) if lines else ""
         diags += found
     if any(d.is_error for d in diags) or not contents:
@@ -81,11 +86,11 @@ def translate_update(
     return [file], diags
 
 
-def _update_text(section: Any) -> tuple[str, list[Diagnostic]]:
+def _update_text(section: Any, texts: Texts | None) -> tuple[str, list[Diagnostic]]:
     body, diags = as_section(section, ("update",))
     if body is None:
         return "", diags
-    values, found = check_options(body, UPDATE_OPTIONS, ("update",))
+    values, found = check_options(body, UPDATE_OPTIONS, ("update",), texts=texts)
     diags += found + _check_update(values)
     parts = []
     for name, option in UPDATE_OPTIONS.items():
@@ -117,11 +122,11 @@ def _check_update(values: Mapping[str, str | int | bool]) -> list[Diagnostic]:
     return diags
 
 
-def _locksmith_lines(section: Any) -> tuple[list[str], list[Diagnostic]]:
+def _locksmith_lines(section: Any, texts: Texts | None) -> tuple[list[str], list[Diagnostic]]:
     body, diags = as_section(section, ("locksmith",))
     if body is None:
         return [], diags
-    values, found = check_options(body, LOCKSMITH_OPTIONS, ("locksmith",))
+    values, found = check_options(body, LOCKSMITH_OPTIONS, ("locksmith",), texts=texts)
     diags += found + check_locksmith({k: str(v) for k, v in values.items()})
     return render_args(LOCKSMITH_OPTIONS, values, fmt="{flag}={value}"), diags
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,13 @@ _GO_ESCAPES = {
 }
 
 
+# Python writes \b and \f as short escapes; the Go releases ct is built with
+# write them as \u0008 and \u000c.  Every backslash in JSON text starts a
+# two-character escape, so matching pairs left to right is exact.
+_SHORT_ESCAPE = re.compile(r"\\(.)")
+_GO_SHORT = {"b": "\\u0008", "f": "\\u000c"}
+
+
 def to_json(config: dict[str, Any], pretty: bool) -> bytes:
     """Serialise as Go's encoding/json does (ct's output), keys in insertion order."""
     if pretty:
@@ -91,4 +99,6 @@ def to_json(config: dict[str, Any], pretty: bool) -> bytes:
         text = json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     for raw, escaped in _GO_ESCAPES.items():
         text = text.replace(raw, escaped)
+    if "\\b" in text or "\\f" in text:
+        text = _SHORT_ESCAPE.sub(lambda m: _GO_SHORT.get(m.group(1), m.group(0)), text)
     return text.encode("utf-8")

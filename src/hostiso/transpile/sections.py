@@ -39,14 +39,7 @@ def convert_networkd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     for i, unit in enumerate((clc.get("networkd") or {}).get("units") or []):
         out: dict[str, Any] = {}
         set_if(out, "contents", unit.get("contents"))
-        dropins = _dropins(unit)
-        if dropins and ctx.v22:
-            ctx.error(
-                "unsupported-by-spec",
-                "networkd drop-ins need Ignition spec 2.3.0",
-                ("networkd", "units", i, "dropins"),
-            )
-        set_if(out, "dropins", dropins)
+        set_if(out, "dropins", _dropins(unit))
         out["name"] = unit.get("name", "")
         ctx.origins[("networkd", "units", len(units))] = ("networkd", "units", i)
         units.append(out)
@@ -97,7 +90,7 @@ def convert_group(group: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     set_given(out, "gid", group.get("gid"))
     out["name"] = group.get("name", "")
-    set_given(out, "passwordHash", group.get("password_hash"))
+    set_if(out, "passwordHash", group.get("password_hash"))  # a plain string for groups
     set_if(out, "system", group.get("system"))
     return out
 
@@ -115,7 +108,7 @@ def convert_ignition(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     config: dict[str, Any] = {}
     cfg = ign.get("config") or {}
     set_if(config, "append", [source_ref(a) for a in cfg.get("append") or []])
-    if cfg.get("replace"):
+    if cfg.get("replace") is not None:  # a pointer in ct: `replace: {}` is still written
         config["replace"] = source_ref(cfg["replace"])
     tls: dict[str, Any] = {}
     cas = ((ign.get("security") or {}).get("tls") or {}).get("certificate_authorities")

@@ -7,6 +7,7 @@ from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path
 from hostiso.transpile.common import Context, data_url, set_given, set_if, verification
+from hostiso.transpile.gourl import URLError, go_url_string
 
 DEFAULT_FILE_MODE = 0o644
 DEFAULT_DIRECTORY_MODE = 0o755
@@ -40,14 +41,19 @@ def _node(item: dict[str, Any]) -> dict[str, Any]:
 def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] | None:
     contents = item.get("contents") or {}
     remote = contents.get("remote") or {}
-    given = [k for k in ("inline", "local", "template") if contents.get(k) is not None]
+    # As ct counts them: an empty string is no source at all.
+    given = [k for k in ("local", "inline", "template") if contents.get(k) not in (None, "")]
     if remote.get("url"):
-        given.append("remote")
+        given.append("remote.url")
     if len(given) > 1:
+        known = (
+            "local, inline, template, remote.url"
+            if "template" in given
+            else ("local, inline, remote.url")
+        )
         ctx.error(
             "too-many-sources",
-            f"only one of inline, local, template and remote.url can be set "
-            f"(got {', '.join(given)})",
+            f"only one of the following can be set: {known} (got {', '.join(given)})",
             (*path, "contents"),
         )
         return None
@@ -64,18 +70,23 @@ def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] 
 def _source(
     contents: dict[str, Any], remote: dict[str, Any], path: Path, ctx: Context
 ) -> str | None:
-    if contents.get("inline") is not None:
+    if contents.get("inline") not in (None, ""):
         return data_url(str(contents["inline"]).encode("utf-8"))
     for kind in ("local", "template"):
-        if contents.get(kind) is not None:
+        if contents.get(kind) not in (None, ""):
             return _read_local(kind, str(contents[kind]), (*path, "contents", kind), ctx)
     url: str = remote.get("url") or ""
-    if url and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
-        ctx.error(
-            "bad-url", f"'{url}' is not an absolute URL", (*path, "contents", "remote", "url")
-        )
+    if not url:
+        return "data:,"
+    where = (*path, "contents", "remote", "url")
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", url):
+        ctx.error("bad-url", f"'{url}' is not an absolute URL", where)
         return None
-    return url or "data:,"
+    try:
+        return go_url_string(url)  # ct writes url.Parse(url).String()
+    except URLError as exc:
+        ctx.error("bad-url", f"parse {url!r}: {exc}", where)
+        return None
 
 
 def _read_local(kind: str, name: str, path: Path, ctx: Context) -> str | None:
@@ -137,44 +148,103 @@ def convert_filesystem(item: dict[str, Any], path: Path, ctx: Context) -> dict[s
         set_given(m, "uuid", mount.get("uuid"))
         set_if(m, "wipeFilesystem", mount.get("wipe_filesystem"))
         out["mount"] = m
-    out["name"] = item.get("name", "")
-    set_if(out, "path", item.get("path"))
+    set_if(out, "name", item.get("name"))
+    set_given(out, "path", item.get("path"))
     return out
 
 
-_UNITS = {
-    "": 1,
-    "B": 1,
-    "K": 1024,
-    "KB": 1024,
-    "KIB": 1024,
-    "M": 1 << 20,
-    "MB": 1 << 20,
-    "MIB": 1 << 20,
-    "G": 1 << 30,
-    "GB": 1 << 30,
-    "GIB": 1 << 30,
-    "T": 1 << 40,
-    "TB": 1 << 40,
-    "TIB": 1 << 40,
-    "P": 1 << 50,
-    "PB": 1 << 50,
-    "PIB": 1 << 50,
-}
-_SIZE = re.compile(r"^\s*(-?\d+)\s*([A-Za-z]*)\s*$")
+def _unit_map(suffix: str) -> dict[str, int]:
+    """alecthomas/units MakeUnitMap(suffix, "B", 1024)."""
+    return {"B": 1, "K" + suffix: 1 << 10} | {
+        p + suffix: 1 << (10 * n) for n, p in enumerate("MGTPE", start=2)
+    }
+
+
+_BYTE_MAPS = (_unit_map("iB"), _unit_map("B"))  # KiB, MiB...; then KB, MB... (both base 2)
+_MAX_INT64 = (1 << 63) - 1
+
+
+def _leading_int(s: str) -> tuple[int, str]:
+    i = 0
+    x = 0
+    while i < len(s) and s[i].isascii() and s[i].isdigit():
+        if x > _MAX_INT64 // 10:
+            raise ValueError
+        x = x * 10 + int(s[i])
+        if x > _MAX_INT64:
+            raise ValueError
+        i += 1
+    return x, s[i:]
+
+
+def _parse_unit(orig: str, units: dict[str, int]) -> int:
+    """alecthomas/units ParseUnit: ``1.5GiB``, ``1GiB512MiB``; ValueError with its message."""
+    s = orig
+    neg = False
+    if s and s[0] in "+-":
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0
+    if s == "":
+        raise ValueError(f"units: invalid {orig}")
+    f = 0.0
+    while s:
+        if not (s[0] == "." or "0" <= s[0] <= "9"):
+            raise ValueError(f"units: invalid {orig}")
+        before = len(s)
+        try:
+            x, s = _leading_int(s)
+        except ValueError:
+            raise ValueError(f"units: invalid {orig}") from None
+        g = float(x)
+        pre = before != len(s)
+        post = False
+        if s and s[0] == ".":
+            s = s[1:]
+            before = len(s)
+            try:
+                x, s = _leading_int(s)
+            except ValueError:
+                raise ValueError(f"units: invalid {orig}") from None
+            scale = 1.0
+            for _ in range(before - len(s)):
+                scale *= 10
+            g += x / scale
+            post = before != len(s)
+        if not pre and not post:
+            raise ValueError(f"units: invalid {orig}")
+        i = 0
+        while i < len(s) and not (s[i] == "." or "0" <= s[i] <= "9"):
+            i += 1
+        unit, s = s[:i], s[i:]
+        if unit not in units:
+            raise ValueError(f"units: unknown unit {unit} in {orig}")
+        f += g * units[unit]
+    if neg:
+        f = -f
+    if f < -(1 << 63) or f > _MAX_INT64:
+        raise ValueError("units: overflow parsing unit")
+    return int(f)
 
 
 def parse_size(value: Any) -> int | str:
-    """Bytes from ``100MiB`` / ``1GB`` (base 2, as ct reads them), or an error message."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    match = _SIZE.match(str(value))
-    if not match or match.group(2).upper() not in _UNITS:
-        return f"'{value}' is not a size like 512MiB or 10GiB"
-    number = int(match.group(1))
-    if number < 0:
-        return f"size '{value}' is negative"
-    return number * _UNITS[match.group(2).upper()]
+    """Bytes from ``100MiB`` / ``1GB`` / ``1.5GiB``, read the way ct reads them
+    (alecthomas/units ParseBase2Bytes: KB and KiB are both 1024), or an error message."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    try:
+        size = _parse_unit(text, _BYTE_MAPS[0])
+    except ValueError:
+        try:
+            size = _parse_unit(text, _BYTE_MAPS[1])
+        except ValueError as exc:
+            return str(exc)
+    if size < 0:
+        return f"invalid dimension (negative): {_go_quote(text)}"
+    return size
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _dimension(
@@ -190,7 +260,7 @@ def _dimension(
     if ctx.v22:
         set_if(out, key, -(-size // 512))
     elif size % (1 << 20):
-        ctx.error("bad-size", f"'{value}' is not a whole number of MiB", (*path, key))
+        ctx.error("bad-size", "invalid dimension (finest granularity is 1MiB)", (*path, key))
         return False
     else:
         out[key + "MiB"] = size >> 20
@@ -208,7 +278,30 @@ def convert_partition(part: dict[str, Any], path: Path, ctx: Context) -> dict[st
         return None
     guid = part.get("type_guid")
     set_if(out, "typeGuid", TYPE_GUID_ALIASES.get(guid, guid) if guid else None)
+    _partition_lifecycle(part, path, ctx, out)
     return _sorted(out)
+
+
+def _partition_lifecycle(
+    part: dict[str, Any], path: Path, ctx: Context, out: dict[str, Any]
+) -> None:
+    """``should_exist`` and ``wipe_partition_entry``: spec 2.3.0 only.
+
+    Dropping ``should_exist: false`` would turn "delete partition 2" into
+    "create partition 2", so on 2.2.0 they are errors, never left out.
+    """
+    given = {
+        k: part[k] for k in ("should_exist", "wipe_partition_entry") if part.get(k) is not None
+    }
+    if not given:
+        return
+    if ctx.v22:
+        for key in given:
+            ctx.error("unsupported-by-spec", f"'{key}' needs Ignition spec 2.3.0", (*path, key))
+        return
+    if "should_exist" in given:
+        out["shouldExist"] = given["should_exist"]
+    set_if(out, "wipePartitionEntry", given.get("wipe_partition_entry"))
 
 
 def _sorted(out: dict[str, Any]) -> dict[str, Any]:
@@ -233,13 +326,7 @@ def convert_raid(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, An
         "level": item.get("level", ""),
         "name": item.get("name", ""),
     }
-    if item.get("options"):
-        if ctx.v22:
-            ctx.error(
-                "unsupported-by-spec", "raid options need Ignition spec 2.3.0", (*path, "options")
-            )
-        else:
-            out["options"] = item["options"]
+    set_if(out, "options", item.get("options"))
     set_if(out, "spares", item.get("spares"))
     return out
 
