@@ -122,6 +122,9 @@ EMPTY_IGNITION: dict[str, Any] = {
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: runs make or extra processes (a few seconds)")
+    config.addinivalue_line(
+        "markers", "kernel: boots a Linux kernel under QEMU to mount ISOs (tests/kernel/)"
+    )
 
 
 def build_ok(root: Path, *hosts: str, env: Mapping[str, str] | None = None) -> None:
