@@ -31,7 +31,8 @@ build/.dir:
 	@mkdir -p build out && touch $@
 
 # A host removed from configs/ can change others (etcd members, templates):
-# when the list differs from the last build's, hostiso re-checks every host.
+# when the list differs from the last build's, hostiso re-checks every host
+# and removes the outputs (build/<host>.ign, .d, out/<host>.iso) of hosts gone.
 ifneq ($(strip $(file <build/.hosts)),$(strip $(HOSTS)))
 FLEET_CHANGED := 1
 endif

@@ -41,19 +41,23 @@ def expected_files(case: Path) -> list[tuple[Path, str]]:
 
 
 def lint_output(case: Path, fmt: str) -> tuple[int, str]:
-    """``hostiso lint --format FMT`` run in the case directory: (exit code, stderr)."""
+    """``hostiso lint --format FMT`` run in the case directory: (exit code, report).
+
+    The report is stdout for the document formats (json, sarif), else stderr."""
     from hostiso import cli
 
-    err = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     saved = dict(os.environ)
     os.environ.pop("GITHUB_ACTIONS", None)
     try:
         with contextlib.chdir(case):
-            rc = cli.main(["lint", "--format", fmt], stdout=io.StringIO(), stderr=err)
+            rc = cli.main(["lint", "--format", fmt], stdout=out, stderr=err)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return rc, err.getvalue()
+    report, other = (out, err) if fmt in ("json", "sarif") else (err, out)
+    assert other.getvalue() == "", f"lint --format {fmt} wrote to the wrong stream"
+    return rc, report.getvalue()
 
 
 def main(argv: list[str]) -> int:

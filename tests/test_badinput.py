@@ -4,6 +4,7 @@ earlier good build are removed), and every other host still builds."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,31 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "two-documents",
+        {W: "groups: [web]\n---\nhostname: web\n"},
+        [
+            f"{W}:2:1: error: a second YAML document starts here; a host file or overlay must "
+            "hold exactly one document (remove this '---' and what follows, or merge it into "
+            "the first) [yaml-syntax]"
+        ],
+    ),
+    (
+        "hostname-label-too-long",
+        {W: f"hostname: {'a' * 64}.example.com\n"},
+        [
+            f"{W}:1:11: error: hostname '{'a' * 64}.example.com' has a label of 64 characters "
+            "(at most 63 between dots) [bad-hostname]"
+        ],
+    ),
+    (
+        "hostname-too-long",
+        {W: f"hostname: {'.'.join(['a' * 60] * 5)}\n"},
+        [
+            f"{W}:1:11: error: hostname '{'.'.join(['a' * 60] * 5)}' is too long (304 "
+            "characters; at most 253) [bad-hostname]"
+        ],
+    ),
+    (
         "not-utf8",
         {W: "hostname: caf\udce9\n"},
         [
@@ -179,8 +205,26 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "unknown-section-key",
         {W: "flannel:\n  etcd_prefx: /x\n"},
         [
-            f"{W}:2:15: error: unknown key 'etcd_prefx'; did you mean 'etcd_prefix'? [unknown-key]",
+            f"{W}:2:3: error: unknown key 'etcd_prefx'; did you mean 'etcd_prefix'? [unknown-key]",
         ],
+    ),
+    (
+        "unknown-locksmith-key",
+        {W: "locksmith:\n  reboot_stratgy: off\n"},
+        [
+            f"{W}:2:3: error: unknown key 'reboot_stratgy'; did you mean 'reboot_strategy'? "
+            "[unknown-key]",
+        ],
+    ),
+    (
+        "unknown-update-key",
+        {W: "update:\n  group: stable\n  serverr: https://x\n"},
+        [f"{W}:3:3: error: unknown key 'serverr'; did you mean 'server'? [unknown-key]"],
+    ),
+    (
+        "unknown-docker-key",
+        {W: "docker:\n  flagz: [--debug]\n"},
+        [f"{W}:2:3: error: unknown key 'flagz'; did you mean 'flags'? [unknown-key]"],
     ),
     # relative paths
     (
@@ -427,7 +471,7 @@ def test_section_errors_survive_a_network_shorthand(tmp_path: Path) -> None:
     assert_broken(
         tmp_path,
         [
-            f"{W}:5:15: error: unknown key 'etcd_prefx'; did you mean 'etcd_prefix'? [unknown-key]",
+            f"{W}:5:3: error: unknown key 'etcd_prefx'; did you mean 'etcd_prefix'? [unknown-key]",
         ],
     )
 
@@ -476,3 +520,18 @@ def test_value_errors_do_not_hide_the_other_checks(tmp_path: Path) -> None:
         assert [h.split(": ")[0] for h in heads(err)] == [f"{W}:5:22", f"{W}:9:13", f"{W}:10:7"]
     assert [p.name for p in outputs(tmp_path, "web") if p.exists()] == []
     assert all(p.exists() for p in outputs(tmp_path, "good"))
+
+
+def test_each_host_with_a_shared_hostname_names_itself(tmp_path: Path) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": LOGIN,
+            "configs/w2.yaml": "{}\n",
+            "configs/w4.yaml": "hostname: w2\n",
+        },
+    )
+    rc, out, _ = run(["lint", "--format", "json"], tmp_path)
+    assert rc == 1
+    found = [(d["file"], d["host"]) for d in json.loads(out) if d["code"] == "duplicate-hostname"]
+    assert found == [("configs/w2.yaml", "w2"), ("configs/w4.yaml", "w4")]

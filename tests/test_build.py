@@ -352,3 +352,154 @@ def test_label_collision_is_an_error(tmp_path: Path) -> None:
         "(configs/web.yaml:1:12) [duplicate-iso-label]"
     )
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+# --- removed and renamed hosts -------------------------------------------------------------
+
+
+def output_names(root: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(root))
+        for d in ("build", "out")
+        for p in (root / d).iterdir()
+        if not p.name.startswith(".")
+    )
+
+
+def test_a_whole_fleet_build_removes_the_outputs_of_a_renamed_host(fleet: Path) -> None:
+    build(fleet)
+    (fleet / "configs/db.yaml").rename(fleet / "configs/db-2.yaml")
+    build(fleet)
+    assert output_names(fleet) == [
+        "build/db-2.d",
+        "build/db-2.ign",
+        "build/web.d",
+        "build/web.ign",
+        "out/db-2.iso",
+        "out/web.iso",
+    ]
+
+
+def test_only_exact_output_names_are_removed(fleet: Path) -> None:
+    build(fleet)
+    (fleet / "configs/db.yaml").unlink()
+    keep = ["build/db.ign.bak", "build/db.log", "out/db.iso.old", "out/notes.txt", "out/db.img"]
+    write_fleet(fleet, {name: "x\n" for name in keep})
+    write_fleet(fleet, {"out/.old.iso": "x\n", "build/.db.ign": "x\n", "out/sub/db.iso": "x\n"})
+    (fleet / "out/dir.iso").mkdir()
+    (fleet / "out/link.iso").symlink_to(fleet / "out/notes.txt")
+    build(fleet)
+    left = ["build/web.d", "build/web.ign", "out/web.iso", "out/sub", "out/dir.iso", "out/link.iso"]
+    assert output_names(fleet) == sorted([*left, *keep])
+    assert (fleet / "out/.old.iso").exists() and (fleet / "build/.db.ign").exists()
+    assert (fleet / "out/sub/db.iso").exists()
+
+
+def test_building_named_hosts_leaves_other_outputs_alone(fleet: Path) -> None:
+    build(fleet)
+    (fleet / "configs/db.yaml").unlink()
+    build_ok(fleet, "web")
+    assert (fleet / "out/db.iso").exists() and (fleet / "build/db.ign").exists()
+
+
+def test_an_empty_configs_directory_removes_every_output(fleet: Path) -> None:
+    build(fleet)
+    for path in (fleet / "configs").iterdir():
+        path.unlink()
+    build(fleet)
+    assert output_names(fleet) == []
+    assert run(["lint"], fleet) == (0, "", "")
+
+
+# --- the command line points at no fleet, or outputs cannot be written --------------------
+
+
+@pytest.mark.parametrize("command", ["build", "lint"])
+@pytest.mark.parametrize(
+    ("root", "message"),
+    [
+        ("missing", "missing: error: --root: no such directory\n"),
+        ("empty", "empty/configs: error: no such directory (is --root the fleet directory?)\n"),
+        ("a-file", "a-file: error: --root: no such directory\n"),
+    ],
+)
+def test_a_root_without_configs_is_a_usage_error(
+    tmp_path: Path, command: str, root: str, message: str
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "a-file").write_text("x\n")
+    assert run([command, "--root", root], tmp_path) == (2, "", message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "empty"]
+    assert list((tmp_path / "empty").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--out-dir", "a-file/out"],
+            "a-file/out: error: cannot create the directory: Not a directory\n",
+        ),
+        (
+            ["--build-dir", "a-file"],
+            "a-file: error: cannot create the directory: Not a directory\n",
+        ),
+    ],
+)
+def test_an_output_directory_that_cannot_be_made(
+    fleet: Path, argv: list[str], message: str
+) -> None:
+    (fleet / "a-file").write_text("x\n")
+    assert run(["build", *argv], fleet) == (1, "", message)
+    assert not (fleet / "out").exists() or list((fleet / "out").iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_an_out_dir_under_proc(fleet: Path) -> None:
+    message = "/proc/x: error: cannot create the directory: No such file or directory\n"
+    assert run(["build", "--out-dir", "/proc/x"], fleet) == (1, "", message)
+
+
+def test_an_output_that_cannot_be_written_fails_that_host_only(fleet: Path) -> None:
+    build(fleet)
+    (fleet / "out/web.iso").unlink()
+    (fleet / "out/web.iso").mkdir()
+    rc, out, err = run(["build"], fleet)
+    assert (rc, out) == (1, "")
+    assert err == (
+        "<host web-01>: error: cannot write out/web.iso: Is a directory [cannot-write]\n"
+    )
+    assert not (fleet / "build/web.ign").exists()
+    assert (fleet / "out/db.iso").exists()
+
+
+# --- secrets/ stays private ----------------------------------------------------------------
+
+ETCD_HOST = "groups: [etcd]\nnetwork:\n  interface: eth0\n  addresses: [192.168.1.31/24]\n"
+PASSWORD_USER = "passwd:\n  users:\n    - name: core\n      password_file: secrets/core.password\n"
+
+
+PASSWORD_FILES = {"configs/p1.yaml": PASSWORD_USER, "secrets/core.password": "pw\n"}
+
+
+@pytest.mark.parametrize(
+    ("files", "argv", "private"),
+    [
+        ({"configs/e1.yaml": ETCD_HOST}, ["build"], ["secrets", "secrets/pki"]),
+        (PASSWORD_FILES, ["build"], ["secrets"]),
+        (PASSWORD_FILES, ["lint"], ["secrets"]),
+        ({}, ["pki", "init"], ["secrets", "secrets/pki"]),
+    ],
+    ids=["etcd-tls", "password-file", "lint-password-file", "pki-init"],
+)
+def test_an_existing_open_secrets_directory_is_made_private(
+    tmp_path: Path, files: dict[str, str], argv: list[str], private: list[str]
+) -> None:
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN, **files})
+    (tmp_path / "secrets/pki").mkdir(parents=True)
+    for name in ("secrets", "secrets/pki"):
+        os.chmod(tmp_path / name, 0o755)
+    rc, _, err = run(argv, tmp_path)
+    assert rc == 0, err
+    for name in private:
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o700, name

@@ -473,13 +473,16 @@ def test_member_without_address(tmp_path: Path) -> None:
         1,
         [
             no_address,
-            # c1 and c3 get the same diagnostic at the same place: reported once
+            # w1 and w2 (flannel), c1 and c3 (members): the same diagnostic at one place
+            "overlays/all.yaml:3:1: [error] the etcd cluster cannot be derived: member 'c2' "
+            "has no address (etcd-cluster-incomplete)",
+            "configs/c2.yaml:1:18: [note] member without an address (etcd-cluster-incomplete)",
             "overlays/controller.yaml:1:1: [error] the etcd cluster cannot be derived: member 'c2' "
             "has no address (etcd-cluster-incomplete)",
             "configs/c2.yaml:1:18: [note] member without an address (etcd-cluster-incomplete)",
         ],
     )
-    assert not (tmp_path / "build" / "c1.ign").exists()
+    assert not [p.name for p in (tmp_path / "out").glob("*.iso")]
 
 
 def test_duplicate_member_names(tmp_path: Path) -> None:
@@ -494,11 +497,25 @@ def test_duplicate_member_names(tmp_path: Path) -> None:
     assert (rc, lines) == (
         1,
         [
+            # c1 and the others must not be built with 'same=...,same=...' either
+            "configs/c1.yaml:5:1: " + SAME,
+            SAME_NOTE,
             "configs/c2.yaml:6:9: [error] etcd member name 'same' is also the name of the member "
             "in configs/c1.yaml (etcd-duplicate-name)",
             "configs/c1.yaml:6:9: [note] first member with this name (etcd-duplicate-name)",
+            "overlays/all.yaml:3:1: " + SAME,
+            SAME_NOTE,
+            "overlays/controller.yaml:1:1: " + SAME,
+            SAME_NOTE,
         ],
     )
+
+
+SAME = (
+    "[error] the etcd cluster cannot be derived: members 'c1' and 'c2' have the same name "
+    "'same' (etcd-cluster-incomplete)"
+)
+SAME_NOTE = "configs/c2.yaml:6:9: [note] the second member named 'same' (etcd-cluster-incomplete)"
 
 
 # --- the pure helpers ---------------------------------------------------------------

@@ -242,13 +242,13 @@ def test_changed_sans_reissue_only_that_host(tmp_path: Path) -> None:
 
 
 def test_rsa_keys_and_validity(tmp_path: Path) -> None:
-    root = tls_fleet(tmp_path, "etcd_tls_key: rsa\netcd_tls_days: 30\n")
+    root = tls_fleet(tmp_path, "etcd_tls_key: rsa\netcd_tls_days: 60\n")
     build_ok(root)
     for name in ("ctl-1-peer", "w-1-client"):
         c = cert(root, name)
         key = c.public_key()
         assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
-        assert c.not_valid_after_utc - c.not_valid_before_utc == timedelta(days=30, hours=1)
+        assert c.not_valid_after_utc - c.not_valid_before_utc == timedelta(days=60, hours=1)
 
 
 def test_tls_off(tmp_path: Path) -> None:

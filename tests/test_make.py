@@ -182,3 +182,33 @@ def test_make_help_is_the_default(fleet: Path) -> None:
     done = make_ok(fleet)
     assert "hosts" in done.stdout and "clean" in done.stdout
     assert not (fleet / "out").exists()
+
+
+def outputs_of(root: Path, host: str) -> list[str]:
+    names = [f"build/{host}.ign", f"build/{host}.d", f"out/{host}.iso"]
+    return [n for n in names if (root / n).exists()]
+
+
+@pytest.mark.parametrize("jobs", [[], ["-j2"]])
+def test_renaming_a_host_removes_its_old_outputs(fleet: Path, jobs: list[str]) -> None:
+    make_ok(fleet, *jobs, "hosts")
+    write_fleet(fleet, {"out/notes.txt": "mine\n", "build/wk-2.log": "mine\n"})
+    (fleet / "configs/wk-2.yaml").rename(fleet / "configs/wk-3.yaml")
+    make_ok(fleet, *jobs, "hosts")
+    assert isos(fleet) == ["ctl-1", "ctl-2", "solo", "wk-1", "wk-3"]
+    assert outputs_of(fleet, "wk-2") == []
+    assert len(outputs_of(fleet, "wk-3")) == 3
+    assert (fleet / "out/notes.txt").exists() and (fleet / "build/wk-2.log").exists()
+    before = age_outputs(fleet)
+    assert make_ok(fleet, *jobs, "hosts").stdout == ""
+    assert mtimes(fleet) == before
+
+
+def test_removing_a_host_removes_its_outputs_and_nothing_else(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    (fleet / "configs/solo.yaml").unlink()
+    before = age_outputs(fleet)
+    make_ok(fleet, "hosts")
+    assert outputs_of(fleet, "solo") == []
+    assert rebuilt(fleet, before) == []
+    assert isos(fleet) == ["ctl-1", "ctl-2", "wk-1", "wk-2"]

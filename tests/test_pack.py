@@ -106,3 +106,55 @@ def test_pack_matches_build(tmp_path: Path) -> None:
     argv = ["pack", "build/web-01.ign", "-o", "packed.iso", "--label", "WEB_01"]
     assert run(argv, tmp_path, env=env) == (0, "", "")
     assert (tmp_path / "packed.iso").read_bytes() == (tmp_path / "out/web-01.iso").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b"not json\n", "in.json:1:1: error: not JSON: Expecting value [invalid-json]"),
+        (b"", "in.json:1:1: error: not JSON: Expecting value [invalid-json]"),
+        (b'{\n  "ignition": }\n', "in.json:2:15: error: not JSON: Expecting value [invalid-json]"),
+        (b"{} {}\n", "in.json:1:4: error: not JSON: Extra data [invalid-json]"),
+        (
+            b"\n  [1]\n",
+            "in.json:2:3: error: expected a JSON object (an Ignition config), not an array "
+            "[invalid-json]",
+        ),
+        (
+            b'"x"',
+            "in.json:1:1: error: expected a JSON object (an Ignition config), not a string "
+            "[invalid-json]",
+        ),
+        (
+            b"null",
+            "in.json:1:1: error: expected a JSON object (an Ignition config), not null "
+            "[invalid-json]",
+        ),
+        (b'{"a":\n "\xff"}', "in.json:2:3: error: not UTF-8: byte 0xff [invalid-json]"),
+    ],
+)
+def test_input_that_is_not_a_json_object_is_refused(cwd: Path, text: bytes, message: str) -> None:
+    (cwd / "in.json").write_bytes(text)
+    rc, out, err = run(["pack", "in.json", "-o", "out.iso"], cwd)
+    assert (rc, out) == (1, "")
+    assert err.splitlines()[0] == message
+    assert not (cwd / "out.iso").exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("a-dir", "a-dir: error: cannot write: Is a directory"),
+        ("a-dir/", "a-dir/: error: cannot write: Is a directory"),
+        ("a-file/x.iso", "a-file/x.iso: error: cannot write: Not a directory"),
+        ("/proc/x.iso", "/proc/x.iso: error: cannot write: No such file or directory"),
+    ],
+)
+def test_an_output_that_cannot_be_written(cwd: Path, output: str, message: str) -> None:
+    if output.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("needs /proc")
+    (cwd / "a-dir").mkdir()
+    (cwd / "a-file").write_text("x\n")
+    assert run(["pack", "web-01.json", "-o", output], cwd) == (1, "", message + "\n")
+    assert sorted(p.name for p in cwd.iterdir()) == ["a-dir", "a-file", "web-01.json"]
+    assert list((cwd / "a-dir").iterdir()) == []

@@ -432,6 +432,17 @@ def test_text_gutter_widens_with_line_number() -> None:
     assert out == ("f.yaml:100:6: error: bad [bad-value]\n 100 | key: value\n     |      ^\n")
 
 
+def test_a_secret_is_quoted_with_its_value_redacted() -> None:
+    source = SourceReader(texts={"f.yaml": 'users:\n  - password: "hunter2"  # x\n'})
+    problem = error("plaintext-password", "no plaintext", mark=Mark("f.yaml", 2, 15))
+    out = FORMATS["text"]([problem], source)
+    assert out == (
+        "f.yaml:2:15: error: no plaintext [plaintext-password]\n"
+        " 2 |   - password: ********\n"
+        "   |               ^\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("line", "col", "expected"),
     [

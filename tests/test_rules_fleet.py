@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_fleet
+from conftest import run, write_fleet
 from hostiso.commands import dedupe
 from hostiso.fleet import Layout
 from hostiso.lint import lint
@@ -197,12 +197,36 @@ def test_capacity_message(fleet: Path) -> None:
         fleet,
         {"overlays/all.yaml": FLANNEL_28, **hosts(*(f"192.168.1.{i}/24" for i in range(11, 15)))},
     )
-    [d] = [d for d in lint(Layout(fleet)) if d.code == "flannel-capacity"]
-    assert d.message == (
-        "4 hosts run flannel on 10.1.0.0/28 with SubnetLen 30, but it has room for only 3 "
-        "host subnets; flannel on the others cannot get a lease (widen Network or lengthen "
-        "SubnetLen)"
+    found = [d for d in lint(Layout(fleet)) if d.code == "flannel-capacity"]
+    assert sorted(d.host or "" for d in found) == ["h1", "h2", "h3", "h4"]  # none is built
+    assert {d.format() for d in found} == {
+        "overlays/all.yaml:2:19: error: 4 hosts run flannel on 10.1.0.0/28 with SubnetLen 30, "
+        "but it has room for only 3 host subnets; flannel on the others cannot get a lease "
+        "(widen Network or lengthen SubnetLen)"
+    }
+
+
+def test_capacity_of_one_and_hosts_without_network_config(fleet: Path) -> None:
+    one = 'flannel:\n  network_config: \'{"Network": "10.1.0.0/29", "SubnetLen": 30}\'\n'
+    write_fleet(
+        fleet,
+        {
+            "configs/h1.yaml": host("192.168.1.11/24", one),
+            "configs/h2.yaml": host("192.168.1.12/24", "flannel: ~\n"),
+        },
     )
+    rc, _out, err = run(["build", "--format", "parsable"], fleet)
+    assert rc == 1
+    tail = (
+        "error] 2 hosts run flannel on 10.1.0.0/29 with SubnetLen 30, but it has room for "
+        "only 1 host subnet; flannel on the others cannot get a lease (widen Network or "
+        "lengthen SubnetLen) (flannel-capacity)"
+    )
+    assert [line for line in err.splitlines() if "flannel-capacity" in line] == [
+        f"configs/h1.yaml:5:19: [{tail}",
+        f"configs/h2.yaml:4:10: [{tail}",
+    ]
+    assert not (fleet / "out").exists() or list((fleet / "out").iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -95,7 +95,7 @@ storage:
         "networkd/fails",
         NETWORKD_CODES,
         {A: UNIT.format(section="Adress", eq=" ")},
-        [("networkd-syntax", A, 4, 17), ("networkd-unknown-section", A, 4, 17)],
+        [("networkd-unknown-section", A, 7, 9), ("networkd-syntax", A, 8, 9)],
     ),
     ("networkd/passes", NETWORKD_CODES, {A: UNIT.format(section="Address", eq="=")}, []),
     (
@@ -258,13 +258,24 @@ def test_flannel_overlap_names_both_networks_and_places(fleet: Path) -> None:
     ]
 
 
-def test_networkd_messages_name_the_unit_line(fleet: Path) -> None:
+def test_networkd_messages_stand_at_the_line_of_a_block(fleet: Path) -> None:
     write_fleet(fleet, {A: UNIT.format(section="Adress", eq=" ")})
-    messages = sorted(d.message for d in lint(Layout(fleet)) if d.code in NETWORKD_CODES)
-    assert messages == [
-        "10-eth0.network, line 3 of the unit: unknown section [Adress] in a .network unit; "
-        "did you mean Address?",
-        "10-eth0.network, line 4 of the unit: 'Address 10.0.0.5/24' is not KEY=VALUE (missing '=')",
+    heads = sorted(d.format() for d in lint(Layout(fleet)) if d.code in NETWORKD_CODES)
+    assert heads == [
+        "configs/a.yaml:7:9: warning: 10-eth0.network: unknown section [Adress] in a "
+        ".network unit; did you mean Address?",
+        "configs/a.yaml:8:9: error: 10-eth0.network: 'Address 10.0.0.5/24' is not KEY=VALUE "
+        "(missing '=')",
+    ]
+
+
+def test_networkd_messages_in_quoted_contents_name_the_unit_line(fleet: Path) -> None:
+    unit = '    - name: 10-eth0.network\n      contents: "[Match]\\nName=eth0\\n[Adress]\\n"\n'
+    write_fleet(fleet, {A: f"networkd:\n  units:\n{unit}"})
+    heads = [d.format() for d in lint(Layout(fleet)) if d.code in NETWORKD_CODES]
+    assert heads == [
+        "configs/a.yaml:4:17: warning: 10-eth0.network, line 3 of the unit: unknown section "
+        "[Adress] in a .network unit; did you mean Address?"
     ]
 
 
@@ -301,7 +312,7 @@ def test_scan_unit(text: str, expected: list[tuple[int, str]]) -> None:
 def test_sections_per_unit_type(fleet: Path, name: str, section: str, ok: bool) -> None:
     text = f"networkd:\n  units:\n    - name: {name}\n      contents: |\n        [{section}]\n"
     write_fleet(fleet, {A: text})
-    expected = [] if ok else [("networkd-unknown-section", A, 4, 17)]
+    expected = [] if ok else [("networkd-unknown-section", A, 5, 9)]
     assert found(fleet, NETWORKD_CODES) == expected
 
 

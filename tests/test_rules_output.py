@@ -19,25 +19,55 @@ def broken(tmp_path: Path) -> Path:
     return Path(shutil.copytree(CORPUS / "routing", tmp_path / "fleet"))
 
 
+#: json and sarif are documents for redirection (``> hostiso.sarif``): stdout;
+#: the rest are messages: stderr (GitHub reads workflow commands from both).
+STDOUT_FORMATS = {"json", "sarif"}
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_every_format_reports_a_broken_fleet(broken: Path, fmt: str) -> None:
     rc, out, err = run(["lint", "--format", fmt], broken)
-    assert (rc, out) == (1, "")
-    assert "gateway-unreachable" in err
-    assert "prefix-mismatch" in err
+    report, other = (out, err) if fmt in STDOUT_FORMATS else (err, out)
+    assert (rc, other) == (1, "")
+    assert "gateway-unreachable" in report
+    assert "prefix-mismatch" in report
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("json", []),
+        ("sarif", []),
+        ("parsable", None),
+        ("text", None),
+        ("github", None),
+    ],
+)
+def test_a_clean_fleet_still_gets_its_document(tmp_path: Path, fmt: str, expected: object) -> None:
+    clean = shutil.copytree(CORPUS / "clean", tmp_path / "clean")
+    rc, out, err = run(["lint", "--format", fmt], clean)
+    assert (rc, err) == (0, "")
+    if expected is None:
+        assert out == ""
+    elif fmt == "json":
+        assert json.loads(out) == expected
+    else:
+        assert json.loads(out)["runs"][0]["results"] == expected
 
 
 def test_json_and_sarif_are_documents(broken: Path) -> None:
-    _, _, err = run(["lint", "--format", "json"], broken)
-    codes = [d["code"] for d in json.loads(err)]
+    _, out, err = run(["lint", "--format", "json"], broken)
+    assert err == ""
+    codes = [d["code"] for d in json.loads(out)]
     assert codes == [
         "prefix-mismatch",
         "docker-bridge-overlap",
         "gateway-unreachable",
         "gateway-unreachable",
     ]
-    _, _, err = run(["lint", "--format", "sarif"], broken)
-    sarif = json.loads(err)
+    _, out, err = run(["lint", "--format", "sarif"], broken)
+    assert err == ""
+    sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == codes
 

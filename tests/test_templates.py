@@ -400,20 +400,56 @@ def test_template_errors_point_at_the_value(
     assert problems(hosts["h"]) == [(code, "overlays/all.yaml:6:17", message)]
 
 
-def test_multi_line_values_say_which_line_of_the_template(tmp_path: Path) -> None:
-    overlay = (
-        "systemd:\n  units:\n    - name: a.service\n      contents: |\n"
-        "        [Service]\n        ExecStart=/bin/true\n"
-        "        Environment=X={{ vars.nope }}\n"
-    )
+UNIT_HEAD = "systemd:\n  units:\n    - name: a.service\n      contents: "
+NOPE = "undefined in template: no key 'nope'"
+
+MULTI_LINE = [
+    (  # literal: line k of the value is file line (indicator line) + k
+        "|\n        [Service]\n        ExecStart=/bin/true\n"
+        "        Environment=X={{ vars.nope }}\n",
+        "overlays/all.yaml:7:9",
+        NOPE,
+    ),
+    (  # empty lines and a strip indicator count too
+        "|-\n        [Service]\n\n        Environment=X={{ vars.nope }}\n",
+        "overlays/all.yaml:7:9",
+        NOPE,
+    ),
+    (  # an explicit indentation indicator
+        "|2\n          [Service]\n        Environment=X={{ vars.nope }}\n",
+        "overlays/all.yaml:6:9",
+        NOPE,
+    ),
+    (  # folded: "a b" is one line of the value, the empty line a line break
+        ">\n        a\n        b\n\n        {{ vars.nope }}\n",
+        "overlays/all.yaml:8:9",
+        NOPE,
+    ),
+    (  # folded: more-indented lines keep their line breaks
+        ">\n        a\n          b\n        {{ vars.nope }}\n",
+        "overlays/all.yaml:7:9",
+        NOPE,
+    ),
+    (  # a quoted multi-line value: at the value, naming the line
+        '"[Service]\\nExecStart=/bin/true\\nEnvironment=X={{ vars.nope }}\\n"\n',
+        "overlays/all.yaml:4:17",
+        NOPE + " (line 3 of the template)",
+    ),
+    (  # a plain multi-line scalar folds: one line
+        "Environment=A\n        X={{ vars.nope }}\n",
+        "overlays/all.yaml:4:17",
+        NOPE,
+    ),
+]
+
+
+@pytest.mark.parametrize(("contents", "where", "message"), MULTI_LINE)
+def test_multi_line_values_point_at_the_line(
+    tmp_path: Path, contents: str, where: str, message: str
+) -> None:
+    overlay = UNIT_HEAD + contents
     hosts = render(tmp_path, {"overlays/all.yaml": overlay, "configs/h.yaml": "{}\n"})
-    assert problems(hosts["h"]) == [
-        (
-            "template-undefined",
-            "overlays/all.yaml:4:17",
-            "undefined in template: no key 'nope' (line 3 of the template)",
-        )
-    ]
+    assert problems(hosts["h"]) == [("template-undefined", where, message)]
 
 
 def test_multi_line_syntax_error_line(tmp_path: Path) -> None:
@@ -421,10 +457,21 @@ def test_multi_line_syntax_error_line(tmp_path: Path) -> None:
     assert problems(hosts["h"]) == [
         (
             "template-syntax",
-            "configs/h.yaml:2:6",
-            "template syntax error: Expected an expression, got 'end of statement block' "
-            "(line 2 of the template)",
+            "configs/h.yaml:4:5",
+            "template syntax error: Expected an expression, got 'end of statement block'",
         )
+    ]
+
+
+def test_block_scalar_error_through_the_cli(tmp_path: Path) -> None:
+    overlay = UNIT_HEAD + "|\n        [Service]\n        Environment=X={{ vars.nope }}\n"
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN + overlay, "configs/a.yaml": "{}\n"})
+    rc, _out, err = run(["lint", "--format", "text"], tmp_path)
+    assert rc == 1
+    assert err.splitlines()[:3] == [
+        f"overlays/all.yaml:10:9: error: {NOPE} [template-undefined]",
+        " 10 |         Environment=X={{ vars.nope }}",
+        "    |         ^",
     ]
 
 
@@ -460,8 +507,6 @@ ESCAPES = [
     "{{ 'a' * 100000000 }}",
     "{{ 2 ** 100000000 }}",
     "{{ range(100000000) | list | length }}",
-    "{% include '/etc/passwd' %}",
-    "{% import 'os' as os %}",
     "{{ self._TemplateReference__context }}",
 ]
 
@@ -474,6 +519,29 @@ def test_sandbox_escapes_are_diagnostics(tmp_path: Path, source: str) -> None:
     assert code in ("template-error", "template-undefined")
     assert where == "configs/h.yaml:4:11"
     assert "Traceback" not in message
+
+
+LOADS = [
+    ("{% include '/etc/passwd' %}", "include"),
+    ("{% import 'os' as os %}", "import"),
+    ("{% from 'os' import path %}", "from ... import"),
+    ("{% extends 'base' %}", "extends"),
+]
+
+
+@pytest.mark.parametrize(("source", "tag"), LOADS)
+def test_include_and_import_say_they_are_not_available(
+    tmp_path: Path, source: str, tag: str
+) -> None:
+    hosts = render(tmp_path, {"configs/h.yaml": f'hostname: "{source}"\n'})
+    assert problems(hosts["h"]) == [
+        (
+            "template-error",
+            "configs/h.yaml:1:11",
+            f"{{% {tag} %}} is not available: templates cannot read other templates; "
+            "to render a whole file, use contents.template: NAME",
+        )
+    ]
 
 
 def test_a_sandbox_escape_through_the_cli_is_a_plain_error(tmp_path: Path) -> None:
@@ -658,3 +726,89 @@ def test_a_thousand_hosts_render_quickly(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - start
     assert value(hosts[999], ("storage", "files", 0, "contents", "inline")) == "h999 10.0.4.200"
     assert elapsed < 1.0
+
+
+# --- a broken host read through fleet.hosts ------------------------------------------
+
+HOSTS_J2 = "{% for h in groups.all %}\n{{ fleet.hosts[h].addresses[0].ip }} {{ h }}\n{% endfor %}\n"
+READER = "storage:\n  files:\n    - path: /etc/hosts\n      contents:\n        template: hosts.j2\n"
+NET = "network:\n  interface: eth0\n  addresses: [192.168.1.{}/24]\n"
+J2_ERROR = "files/hosts.j2:2:1: [error] undefined in template: "
+NO_ITEM = J2_ERROR + "list value has no attribute or item 0 (template-undefined)"
+
+BROKEN_HOSTS = [
+    (
+        "tab",
+        NET.format(21) + "foo:\n\tbar: 1\n",
+        [
+            J2_ERROR + "host w1 has errors (configs/w1.yaml:5:1), so its data is not "
+            "available to templates (template-undefined)",
+            "configs/w1.yaml:5:1: [note] host w1: tab character used for indentation; YAML "
+            "allows only spaces here (template-undefined)",
+        ],
+    ),
+    (
+        "top-level list",
+        "- a\n",
+        [
+            J2_ERROR + "host w1 has errors (configs/w1.yaml:1:1), so its data is not "
+            "available to templates (template-undefined)",
+            "configs/w1.yaml:1:1: [note] host w1: a host file must be a mapping "
+            "(template-undefined)",
+        ],
+    ),
+    (
+        "unknown key",
+        "network:\n  interface: eth0\n  adresses: [192.168.1.21/24]\n",
+        [
+            NO_ITEM,
+            "configs/w1.yaml:3:3: [note] host w1 has no addresses: unknown key 'adresses'; "
+            "did you mean 'addresses'? (template-undefined)",
+        ],
+    ),
+    (
+        "empty file",
+        "",
+        [NO_ITEM, "configs/w1.yaml:1:1: [note] host w1 has no addresses (template-undefined)"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("w1", "expected"), [c[1:] for c in BROKEN_HOSTS], ids=[c[0] for c in BROKEN_HOSTS]
+)
+def test_a_broken_host_read_by_templates_is_named(
+    tmp_path: Path, w1: str, expected: list[str]
+) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": LOGIN,
+            "overlays/reader.yaml": READER,
+            "files/hosts.j2": HOSTS_J2,
+            "configs/m1.yaml": "groups: [reader]\n" + NET.format(11),
+            "configs/m2.yaml": NET.format(12),
+            "configs/w1.yaml": w1,
+        },
+    )
+    rc, _out, err = run(["build", "m1", "m2", "--format", "parsable"], tmp_path)
+    assert rc == 1
+    assert err.splitlines() == expected
+    assert not (tmp_path / "out" / "m1.iso").exists()
+    assert (tmp_path / "out" / "m2.iso").exists()  # reads no other host: still built
+
+
+def test_templates_that_do_not_read_the_broken_host_still_render(tmp_path: Path) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": LOGIN + "vars: {x: '{{ groups.all | join(\",\") }}'}\n",
+            "configs/m1.yaml": NET.format(11)
+            + "hostname: \"{{ fleet.hosts['m2'].addresses[0].ip | replace('.', '-') }}\"\n",
+            "configs/m2.yaml": NET.format(12),
+            "configs/w1.yaml": "- a\n",
+        },
+    )
+    rc, _out, err = run(["build", "m1", "--format", "parsable"], tmp_path)
+    assert (rc, err) == (0, "")
+    assert "192-168-1-12" in json.dumps(load_ign(tmp_path, "m1"))

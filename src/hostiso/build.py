@@ -6,7 +6,9 @@
    ISO, write ``build/<host>.ign``, ``out/<host>.iso`` and ``build/<host>.d``.
 
 A host with an error gets no output at all: stale files from an earlier
-build are removed, so make never takes them as up to date.
+build are removed, so make never takes them as up to date.  A build of the
+whole fleet (``BuildOptions.prune``) also removes the outputs of hosts whose
+host file is gone, so a renamed or removed host leaves no ISO behind.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class BuildOptions:
     build_dir: FsPath = FsPath("build")
     out_dir: FsPath = FsPath("out")
     pretty: bool = False
+    prune: bool = False
+    """Remove ``build/<stem>.{ign,d}`` and ``out/<stem>.iso`` of stems with no host file."""
 
 
 @dataclass
@@ -66,6 +70,8 @@ def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bu
         result.built += part.built
         result.failed += part.failed
         result.diagnostics += part.diagnostics
+    if options.prune:
+        fsutil.remove(*fsutil.orphaned_outputs(options.build_dir, options.out_dir, by_stem))
     write_host_list(hosts, options)
     return result
 
@@ -114,15 +120,24 @@ def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildR
     if not host.failed:
         compiled = compile_host(host, options.spec, layout)
         host.diagnostics += compiled.diagnostics
-    fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
+    try:
+        fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
+        if not host.failed:
+            assert compiled.ignition is not None
+            data = to_json(compiled.ignition, options.pretty)
+            fsutil.write_private(ign_path, data)
+            iso = build_iso({"config.json": data}, iso_label(host), options.epoch)
+            fsutil.write_private(iso_path, iso)
+    except OSError as exc:
+        host.diagnostics.append(_cannot_write(host, exc))
     if host.failed:
         fsutil.remove(ign_path, iso_path)
         result.failed.append(host.stem)
     else:
-        assert compiled.ignition is not None
-        data = to_json(compiled.ignition, options.pretty)
-        fsutil.write_private(ign_path, data)
-        iso = build_iso({"config.json": data}, iso_label(host), options.epoch)
-        fsutil.write_private(iso_path, iso)
         result.built.append(host.stem)
     result.diagnostics += host.diagnostics
+
+
+def _cannot_write(host: Host, exc: OSError) -> Diagnostic:
+    message = f"cannot write {exc.filename}: {exc.strerror}"
+    return error("cannot-write", message).for_host(host.name)

@@ -3,17 +3,31 @@
 Field names and nesting follow ct's Container Linux Config.  Section bodies
 for etcd, flannel, docker, update and locksmith are checked by their own
 translators (their options depend on the version), so here they are only
-required to be mappings.
+required to be mappings; their JSON Schema, for editors, lists the options
+of the sections' tables (every version's, so it never flags what some
+version accepts).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.iso import validate_label
 from hostiso.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
+from hostiso.sections import (
+    DEFAULT_ETCD_VERSION,
+    DEFAULT_FLANNEL_VERSION,
+    ETCD_OPTIONS,
+    FLANNEL_OPTIONS,
+    LOCKSMITH_OPTIONS,
+    UPDATE_OPTIONS,
+    Option,
+)
+from hostiso.sections.update import REBOOT_STRATEGIES, UPDATE_GROUPS
 from hostiso.units import NETWORKD_SUFFIXES, UNIT_SUFFIXES
 
 _UNIT_CHARS = re.compile(r"^[A-Za-z0-9:_.\\@-]+$")
@@ -54,7 +68,12 @@ def check_dropin_name(value: str) -> str | None:
 
 
 def check_hostname(value: str) -> str | None:
-    if len(value) > 253 or not _HOSTNAME.match(value):
+    if len(value) > 253:
+        return f"hostname '{value}' is too long ({len(value)} characters; at most 253)"
+    long = next((label for label in value.split(".") if len(label) > 63), None)
+    if long is not None:
+        return f"hostname '{value}' has a label of {len(long)} characters (at most 63 between dots)"
+    if not _HOSTNAME.match(value):
         return f"'{value}' is not a valid hostname (letters, digits, '-' and '.' only)"
     return None
 
@@ -95,6 +114,21 @@ def check_network(value: str) -> str | None:
     except ValueError as exc:
         return f"'{value}' is not a network in CIDR form ({exc})"
     return None
+
+
+ETCD_TLS_DAYS = (60, 3650)
+"""Bounds of ``etcd_tls_days``: certificates are reused only while valid 30 more days, so
+60 keeps rebuilds byte-identical for a month at least; 3650 is the etcd CA's own life."""
+
+
+def check_etcd_tls_days(value: int) -> str | None:
+    low, high = ETCD_TLS_DAYS
+    if low <= value <= high:
+        return None
+    return (
+        f"etcd_tls_days must be from {low} to {high}: certificates are re-issued when they "
+        f"have less than 30 days left, and the etcd CA lives {high} days"
+    )
 
 
 def _s(doc: str = "", **kw: Any) -> Scalar:
@@ -281,7 +315,100 @@ NETWORK = Obj(
     },
 )
 
-_SECTION = MapOf(value=Scalar(kind="any"))
+
+@dataclass(frozen=True)
+class _Editor(Type):
+    """A fixed JSON Schema: a section option, in the editor schema only."""
+
+    schema: Mapping[str, Any] = field(default_factory=dict)
+
+    def json_schema(self) -> dict[str, Any]:
+        return dict(self.schema)
+
+
+@dataclass(frozen=True)
+class _Section(MapOf):
+    """A ct section: only a mapping here (its translator checks the options,
+    per version); its JSON Schema is ``editor``'s, listing the options."""
+
+    editor: Obj = field(default_factory=Obj)
+
+    def json_schema(self) -> dict[str, Any]:
+        return self.editor.json_schema()
+
+
+_JSON_KINDS = {"string": "string", "int": "integer", "bool": "boolean"}
+_VERSION = r"^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+
+
+def _option_fields(
+    tables: Mapping[str, Mapping[str, Option]], what: str, shown: str = "--{flag}"
+) -> dict[str, Type]:
+    """Every option of every table, typed; the description names the flag, and
+    the versions that have the option when not all do."""
+    seen: dict[str, list[tuple[str, Option]]] = {}
+    for version, table in tables.items():
+        for name, option in table.items():
+            seen.setdefault(name, []).append((version, option))
+    out: dict[str, Type] = {}
+    for name, entries in seen.items():
+        options = [o for _, o in entries]
+        kinds = list(dict.fromkeys(_JSON_KINDS[o.kind] for o in options))
+        doc = shown.format(flag=options[0].flag)
+        if len(tables) > 1 and len(entries) < len(tables):
+            doc += f"; {what} {', '.join(v for v, _ in entries)} only"
+        schema: dict[str, Any] = {"type": kinds[0] if len(kinds) == 1 else kinds}
+        patterns = {o.pattern for o in options}
+        if len(patterns) == 1 and None not in patterns:
+            schema["pattern"] = patterns.pop()
+        if options[0].deprecated:
+            doc += f"; deprecated: {options[0].deprecated}"
+            schema["deprecated"] = True
+        out[name] = _Editor(schema={**schema, "description": doc})
+    return out
+
+
+def _version(what: str, default: str) -> _Editor:
+    doc = f"{what} version, a dotted triple like {default} (the default); quote it"
+    return _Editor(schema={"type": "string", "pattern": _VERSION, "description": doc})
+
+
+def _with_examples(fields: dict[str, Type], examples: Mapping[str, tuple[str, ...]]) -> None:
+    for name, values in examples.items():
+        spec = fields[name]
+        assert isinstance(spec, _Editor)
+        fields[name] = _Editor(schema={**spec.schema, "examples": list(values)})
+
+
+_ETCD_FIELDS: dict[str, Type] = {
+    "version": _version("etcd", DEFAULT_ETCD_VERSION),
+    **_option_fields(ETCD_OPTIONS, "etcd"),
+}
+_FLANNEL_FIELDS: dict[str, Type] = {
+    "version": _version("flannel", DEFAULT_FLANNEL_VERSION),
+    "network_config": _s('flannel\'s network config JSON, like {"Network": "10.1.0.0/16"}'),
+    **_option_fields(FLANNEL_OPTIONS, "flannel"),
+}
+_UPDATE_FIELDS = _option_fields({"": UPDATE_OPTIONS}, "", "{flag}= in /etc/coreos/update.conf")
+_LOCKSMITH_FIELDS = _option_fields(
+    {"": LOCKSMITH_OPTIONS}, "", "{flag}= in /etc/coreos/update.conf"
+)
+_with_examples(_UPDATE_FIELDS, {"group": UPDATE_GROUPS})
+_with_examples(_LOCKSMITH_FIELDS, {"reboot_strategy": REBOOT_STRATEGIES})
+
+
+def _section(doc: str, fields: dict[str, Type]) -> Nullable:
+    return Nullable(inner=_Section(editor=Obj(doc=doc, fields=fields)))
+
+
+ETCD = _section("etcd-member.service options (ct's table for the version)", _ETCD_FIELDS)
+FLANNEL = _section("flanneld.service options; flannel: ~ enables the defaults", _FLANNEL_FIELDS)
+DOCKER = _section(
+    "docker.service options",
+    {"flags": ListOf(item=_s(), doc="dockerd flags, joined with spaces into DOCKER_OPTS")},
+)
+UPDATE = _section("update settings for /etc/coreos/update.conf", _UPDATE_FIELDS)
+LOCKSMITH = _section("locksmith settings for /etc/coreos/update.conf", _LOCKSMITH_FIELDS)
 
 
 def check_clc_version(value: int) -> str | None:
@@ -308,7 +435,11 @@ HOST = Obj(
         ),
         "etcd_tls": _BOOL,
         "etcd_tls_key": _s("etcd certificate key type", enum=("ecdsa", "rsa")),
-        "etcd_tls_days": Scalar(kind="integer", doc="etcd certificate validity in days"),
+        "etcd_tls_days": Scalar(
+            kind="integer",
+            check=check_etcd_tls_days,
+            doc="etcd certificate validity in days, 60 to 3650",
+        ),
         "etcd_sans": ListOf(item=_s(), doc="extra DNS names or IPs in etcd certificates"),
         "ignition": _IGNITION,
         "storage": Obj(
@@ -324,10 +455,10 @@ HOST = Obj(
         "systemd": Obj(fields={"units": ListOf(item=_UNIT)}),
         "networkd": Obj(fields={"units": ListOf(item=_NETWORKD_UNIT)}),
         "passwd": Obj(fields={"users": ListOf(item=_USER), "groups": ListOf(item=_GROUP)}),
-        "etcd": Nullable(inner=_SECTION),
-        "flannel": Nullable(inner=_SECTION),
-        "docker": Nullable(inner=_SECTION),
-        "update": Nullable(inner=_SECTION),
-        "locksmith": Nullable(inner=_SECTION),
+        "etcd": ETCD,
+        "flannel": FLANNEL,
+        "docker": DOCKER,
+        "update": UPDATE,
+        "locksmith": LOCKSMITH,
     },
 )

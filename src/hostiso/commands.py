@@ -10,7 +10,7 @@ from pathlib import Path as FsPath
 from typing import TextIO
 
 from hostiso import report, secrets_cli
-from hostiso.diagnostics import Diagnostic
+from hostiso.diagnostics import Diagnostic, Mark, error
 
 CONFIG_EXIT = 1
 USAGE_EXIT = 2
@@ -45,18 +45,43 @@ def dedupe(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
+DOCUMENT_FORMATS = frozenset({"json", "sarif"})
+"""Formats that are one document, meant for redirection (``> hostiso.sarif``)."""
+
+
 def emit(
     diagnostics: Iterable[Diagnostic],
     io: IO,
     fmt: str | None,
     root: str = ".",
     texts: dict[str, str] | None = None,
+    *,
+    documents: bool = False,
 ) -> list[Diagnostic]:
+    """Print the diagnostics on stderr; with ``documents``, a json or sarif
+    report goes to stdout instead, and is written even when it is empty."""
     items = report.sort_diagnostics(dedupe(diagnostics))
-    if items:
-        name = report.pick_format(fmt, isatty=io.isatty(), env=io.env)
-        io.stderr.write(report.FORMATS[name](items, report.SourceReader(root, texts)))
+    if not items and not documents:
+        return items
+    name = report.pick_format(fmt, isatty=io.isatty(), env=io.env)
+    document = documents and name in DOCUMENT_FORMATS
+    if items or document:
+        stream = io.stdout if document else io.stderr
+        stream.write(report.FORMATS[name](items, report.SourceReader(root, texts)))
     return items
+
+
+def check_root(root: str, io: IO) -> bool:
+    """A fleet directory is one with ``configs/``; say so when --root is not one."""
+    path = FsPath(root)
+    if not path.is_dir():
+        io.stderr.write(f"{root}: error: --root: no such directory\n")
+        return False
+    if not (path / "configs").is_dir():
+        configs = path / "configs"
+        io.stderr.write(f"{configs}: error: no such directory (is --root the fleet directory?)\n")
+        return False
+    return True
 
 
 def source_date_epoch(env: dict[str, str]) -> int | str:
@@ -89,21 +114,45 @@ def cmd_build(args: argparse.Namespace, io: IO) -> int:
     if isinstance(epoch, str):
         io.stderr.write(f"hostiso: error: {epoch}\n")
         return USAGE_EXIT
-    stems = _stems(args)
+    if not check_root(args.root, io):
+        return USAGE_EXIT
     root = FsPath(args.root)
     options = BuildOptions(
-        spec=args.spec, epoch=epoch, build_dir=root / args.build_dir, out_dir=root / args.out_dir
+        spec=args.spec,
+        epoch=epoch,
+        build_dir=root / args.build_dir,
+        out_dir=root / args.out_dir,
+        prune=not args.hosts,
     )
-    result = build(Layout(root), stems, options)
+    try:
+        make_dirs(options.build_dir, options.out_dir)
+        result = build(Layout(root), _stems(args), options)
+    except OSError as exc:
+        io.stderr.write(f"{exc.filename}: error: {exc.strerror}\n")
+        return CONFIG_EXIT
     items = emit(result.diagnostics, io, args.format, args.root)
     return CONFIG_EXIT if any(d.is_error for d in items) else 0
+
+
+def make_dirs(*paths: FsPath) -> None:
+    from hostiso import fsutil
+
+    for path in paths:
+        try:
+            fsutil.make_dir(path)
+        except OSError as exc:
+            message = f"cannot create the directory: {exc.strerror}"
+            raise OSError(exc.errno, message, str(path)) from exc
 
 
 def cmd_lint(args: argparse.Namespace, io: IO) -> int:
     from hostiso.fleet import Layout
     from hostiso.lint import lint
 
-    items = emit(lint(Layout(FsPath(args.root)), args.spec), io, args.format, args.root)
+    if not check_root(args.root, io):
+        return USAGE_EXIT
+    found = lint(Layout(FsPath(args.root)), args.spec)
+    items = emit(found, io, args.format, args.root, documents=True)
     failing = [d for d in items if d.is_error or args.strict]
     if items and io.isatty():
         io.stderr.write(report.summary(items) + "\n")
@@ -125,18 +174,73 @@ def cmd_pack(args: argparse.Namespace, io: IO) -> int:
     if problem:
         io.stderr.write(f"hostiso pack: error: --label: {problem}\n")
         return USAGE_EXIT
-    try:
-        data = FsPath(args.input).read_bytes()
-    except OSError as exc:
-        io.stderr.write(f"hostiso pack: error: {args.input}: {exc.strerror}\n")
+    data = _read_config(args.input, io)
+    if data is None:
         return CONFIG_EXIT
     try:
         image = build_iso({args.name: data}, label, epoch)
     except ValueError as exc:
         io.stderr.write(f"hostiso pack: error: {exc}\n")
         return USAGE_EXIT
-    fsutil.write_private(FsPath(args.output), image)
+    try:
+        fsutil.write_private(FsPath(args.output), image)
+    except OSError as exc:
+        io.stderr.write(f"{args.output}: error: cannot write: {exc.strerror}\n")
+        return CONFIG_EXIT
     return 0
+
+
+def _read_config(name: str, io: IO) -> bytes | None:
+    """The input of ``pack``, or None once the reason it is unusable is printed."""
+    try:
+        data = FsPath(name).read_bytes()
+    except OSError as exc:
+        io.stderr.write(f"hostiso pack: error: {name}: {exc.strerror}\n")
+        return None
+    problem = json_object_problem(data, name)
+    if problem is not None:
+        emit([problem], io, None, texts={name: data.decode("utf-8", errors="replace")})
+        return None
+    return data
+
+
+def json_object_problem(data: bytes, name: str) -> Diagnostic | None:
+    """Why ``data`` is not a UTF-8 JSON object (what Ignition reads), or None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = _mark_at(data[: exc.start].decode("utf-8"), name)
+        return error("invalid-json", f"not UTF-8: byte 0x{data[exc.start]:02x}", mark=where)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = Mark(name, exc.lineno, exc.colno)
+        return error("invalid-json", f"not JSON: {exc.msg}", mark=where)
+    except RecursionError:
+        return error("invalid-json", "not JSON: nested too deeply", mark=Mark(name, 1, 1))
+    if not isinstance(value, dict):
+        kind = _JSON_KINDS.get(type(value), "a value")
+        message = f"expected a JSON object (an Ignition config), not {kind}"
+        return error(
+            "invalid-json", message, mark=_mark_at(text[: len(text) - len(text.lstrip())], name)
+        )
+    return None
+
+
+_JSON_KINDS = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+def _mark_at(before: str, name: str) -> Mark:
+    """The position just after ``before``, the text preceding it."""
+    line = before.count("\n") + 1
+    return Mark(name, line, len(before) - (before.rfind("\n") + 1) + 1)
 
 
 def cmd_show(args: argparse.Namespace, io: IO) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 from hostiso import templates
 from hostiso.diagnostics import Diagnostic, Path
-from hostiso.fleet import Host, Layout
+from hostiso.fleet import Host, Layout, place_at
 from hostiso.ignition.validate import validate_ignition
 from hostiso.localfiles import read_confined
 from hostiso.transpile.common import DEFAULT_SPEC, Context, LocalReader
@@ -75,4 +75,4 @@ def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
 
 def place(diagnostic: Diagnostic, host: Host) -> Diagnostic:
     d = diagnostic if diagnostic.host else diagnostic.for_host(host.name)
-    return d if d.mark is not None else d.at(host.locate(d.path))
+    return place_at(host.tree if host.tree is not None else host.user, d)

@@ -31,6 +31,18 @@ Derived values are Nodes whose marks point at where membership came from
 ``key: ~`` removes a derived value.  The files the cluster was made from
 join every member's and flannel host's make inputs, and the cluster's
 values join their ``fleet_facts`` (so adding a member rebuilds the others).
+
+Every member counts, errors or not, so every member gets the same
+``initial_cluster``.  When the cluster cannot be derived as it will be once
+the errors are fixed (a member without an address, members disagreeing on
+``etcd_tls``, two members of one name, an error in a value a member's name or
+URLs come from), the member at fault gets its own error and every *other*
+member and flannel host gets ``etcd-cluster-incomplete`` (at its ``etcd``
+membership or ``flannel:`` key, a note at each member at fault), so no host
+is built with a half-wrong cluster.  An error elsewhere (an SSH key, a unit)
+leaves the cluster as it is.  This step also warns about an even member
+count (``etcd-even-members``) and about ``etcd_tls`` on a host that is not a
+member while the members use the other scheme (``etcd-tls-not-member``).
 """
 
 from __future__ import annotations
@@ -41,7 +53,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from hostiso import merge
-from hostiso.diagnostics import Diagnostic, Mark, Path, error
+from hostiso.diagnostics import Diagnostic, Mark, Path, error, warning
 from hostiso.fleet import Host
 from hostiso.netfacts import network_facts
 from hostiso.yamlload import Node, to_plain
@@ -72,9 +84,12 @@ class Member:
     name: str
     scheme: str
     address: str | None
+    address_path: Path | None = None
     peer_urls: list[str] = field(default_factory=list)
     client_urls: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    faults: list[tuple[str, str, Mark]] = field(default_factory=list)
+    """Why the cluster cannot be derived because of this member: (reason, note, where)."""
 
 
 @dataclass
@@ -91,11 +106,15 @@ def derive_fleet(hosts: list[Host]) -> None:
     members = [m for m in (_member(h) for h in hosts) if m is not None]
     if not members:
         return
+    members.sort(key=lambda m: m.name)
     cluster = _cluster(members)
     for member in members:
         _fill_member(member, cluster)
     for host in hosts:
         _fill_flannel(host, cluster)
+    _report_incomplete(members, hosts)
+    _even_members(members)
+    _tls_not_member(members, hosts)
 
 
 # --- membership ---------------------------------------------------------------
@@ -138,6 +157,7 @@ def _member(host: Host) -> Member | None:
     member.client_urls = _urls(member, "advertise_client_urls", CLIENT_PORT)
     for key in ("name", *URL_KEYS):
         _note_file(member, key)
+    _check_errors(member)
     return member
 
 
@@ -168,6 +188,7 @@ def _locate_address(member: Member) -> None:
     if not addresses:
         return
     iface, path = addresses[0]
+    member.address_path = path
     ip = iface.ip
     member.address = f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else str(ip)
     mark = member.host.locate(path)
@@ -192,13 +213,68 @@ def _needs_address(member: Member) -> bool:
     return any(_text(member.section, key) is None for key in URL_KEYS)
 
 
+# --- members whose errors leave their part of the cluster unknown -------------------
+
+ADDRESS_SOURCES: tuple[Path, ...] = (("network", "addresses"), ("networkd", "units"))
+SHARED_KEYS = ("name", "initial_advertise_peer_urls", "advertise_client_urls", _TOKEN)
+"""The keys of a member's ``etcd`` section the other members' settings are made from."""
+
+
+def _sources(member: Member) -> list[Path]:
+    """The paths whose values make this member's part of the cluster (the address: if found)."""
+    paths: list[Path] = [("etcd", key) for key in SHARED_KEYS]
+    paths.append(("etcd_tls",))
+    if _text(member.section, "name") is None:
+        paths.append(("hostname",))
+    if member.address_path and any(_text(member.section, k) is None for k in URL_KEYS[:2]):
+        paths.append(member.address_path)
+    return paths
+
+
+def _overlaps(a: Path, b: Path) -> bool:
+    """One path is the other or inside it."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _error_at(member: Member, sources: list[Path] | tuple[Path, ...]) -> Diagnostic | None:
+    """An error the host already has on (or around) one of ``sources``."""
+    for d in member.host.diagnostics:
+        if d.is_error and any(_overlaps(d.path, p) for p in sources):
+            return d
+    return None
+
+
+def _check_errors(member: Member) -> None:
+    """A fault when an error (schema, template...) sits on a value the cluster is made from.
+
+    The ``etcd`` section's own options are checked later (by its translator), so a
+    mapping or list where a shared option's text belongs is a fault here too.
+    """
+    found = _error_at(member, _sources(member))
+    where = found.mark if found is not None else None
+    for key in SHARED_KEYS:
+        node = member.section.get(key)
+        if where is None and node is not None and isinstance(node.value, dict | list):
+            where = node.mark
+    if where is not None:
+        reason = f"member '{member.name}' has an error in a value the cluster is made from"
+        member.faults.append((reason, f"the error in member {member.name}", where))
+
+
+def _no_address(member: Member, where: Mark | None) -> tuple[str, str, Mark]:
+    """The fault of a member without an address (``where``: the error that hides it)."""
+    reason = f"member '{member.name}' has no address"
+    return reason, "member without an address", where or member.origin
+
+
 # --- the cluster ----------------------------------------------------------------
 
 
 def _cluster(members: list[Member]) -> Cluster:
-    members = sorted(members, key=lambda m: m.name)
     _check_addresses(members)
     _check_names(members)
+    _check_tls(members)
     entries = [f"{m.name}={u}" for m in members for u in m.peer_urls]
     token, token_given = _token(members)
     inputs = list(dict.fromkeys(f for m in members for f in m.files))
@@ -207,24 +283,19 @@ def _cluster(members: list[Member]) -> Cluster:
 
 
 def _check_addresses(members: list[Member]) -> None:
-    missing = [m for m in members if m.address is None and _needs_address(m)]
-    if not missing:
-        return
-    names = ", ".join(f"'{m.name}'" for m in missing)
-    notes = tuple(("member without an address", m.origin) for m in missing)
+    """``etcd-member-no-address`` on a member that needs one (unless its addresses have errors)."""
     for m in members:
         if m.address is None and _needs_address(m):
+            found = _error_at(m, ADDRESS_SOURCES)
+            m.faults.append(_no_address(m, found.mark if found is not None else None))
+            if found is not None:
+                continue  # the wrong type or bad address is the host's error
             message = (
                 f"etcd member '{m.name}' has no address to derive its URLs from: give the host "
                 "'network: addresses' (or a .network unit with Address=), or set "
                 + ", ".join(URL_KEYS)
             )
             m.host.diagnostics.append(_error(m.host, "etcd-member-no-address", message, m.origin))
-        else:
-            message = f"the etcd cluster cannot be derived: member {names} has no address"
-            m.host.diagnostics.append(
-                _error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
-            )
 
 
 def _check_names(members: list[Member]) -> None:
@@ -232,6 +303,10 @@ def _check_names(members: list[Member]) -> None:
     for m in members:
         first = seen.setdefault(m.name, m)
         if first is not m:
+            reason = (
+                f"members '{first.host.stem}' and '{m.host.stem}' have the same name '{m.name}'"
+            )
+            m.faults.append((reason, f"the second member named '{m.name}'", _name_mark(m)))
             m.host.diagnostics.append(
                 _error(
                     m.host,
@@ -242,6 +317,43 @@ def _check_names(members: list[Member]) -> None:
                     (("first member with this name", _name_mark(first)),),
                 )
             )
+
+
+def _check_tls(members: list[Member]) -> None:
+    """``inconsistent-etcd-tls`` on each member that turns TLS off while another keeps it on."""
+    off = [m for m in members if m.scheme == "http"]
+    if not off or len(off) == len(members):
+        return
+    for m in off:
+        node = m.host.user.get("etcd_tls") if m.host.user is not None else None
+        mark = node.mark if node is not None else m.origin
+        message = "etcd_tls must be the same on every etcd member; set it in one overlay"
+        found = error("inconsistent-etcd-tls", message, ("etcd_tls",), mark)
+        m.host.diagnostics.append(found.for_host(m.host.name))
+        reason = f"member '{m.name}' sets etcd_tls: false and other members do not"
+        m.faults.append((reason, f"etcd_tls of member {m.name}", mark))
+
+
+def _report_incomplete(members: list[Member], hosts: list[Host]) -> None:
+    """``etcd-cluster-incomplete`` on every member and flannel host not at fault itself."""
+    faults = [f for m in members for f in m.faults]
+    if not faults:
+        return
+    message = "the etcd cluster cannot be derived: " + "; ".join(r for r, _, _ in faults)
+    notes = tuple((note, mark) for _, note, mark in faults)
+    for m in members:
+        if not m.faults:
+            m.host.diagnostics.append(
+                _error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
+            )
+    member_hosts = {id(m.host) for m in members}
+    for host in hosts:
+        node = host.user.get("flannel") if host.user is not None else None
+        if node is not None and id(host) not in member_hosts:
+            found = error(
+                "etcd-cluster-incomplete", message, ("flannel",), node.key_mark or node.mark
+            )
+            host.diagnostics.append(replace(found.for_host(host.name), related=notes))
 
 
 def _name_mark(m: Member) -> Mark:
@@ -394,6 +506,61 @@ def cluster_differences(given: dict[str, list[str]], fleet: dict[str, list[str]]
         if n in given and sorted(given[n]) != sorted(u)
     ]
     return out
+
+
+# --- warnings about the fleet's cluster --------------------------------------------
+
+
+def _even_members(members: list[Member]) -> None:
+    """An etcd cluster should have an odd number of members.
+
+    A quorum is a majority: 4 members tolerate one failure, as 3 do, and
+    are more likely to have one.  Every member counts, errors or not, as in
+    ``initial_cluster``.  One warning, at the first member's ``etcd``
+    section (by name), with a note per other member.
+    """
+    count = len(members)
+    if count % 2:
+        return
+    names = ", ".join(m.name for m in members)
+    fewer = "1 does" if count == 2 else f"{count - 1} do"
+    message = (
+        f"the etcd cluster has {count} members ({names}); {count} members tolerate no more "
+        f"failures than {fewer}: add or remove one"
+    )
+    related = tuple((f"member {m.name}", _section_mark(m)) for m in members[1:])
+    first = members[0]
+    found = warning("etcd-even-members", message, ("etcd",), _section_mark(first))
+    first.host.diagnostics.append(replace(found.for_host(first.host.name), related=related))
+
+
+def _section_mark(m: Member) -> Mark:
+    return m.host.locate(("etcd",)) or m.origin
+
+
+def _tls_not_member(members: list[Member], hosts: list[Host]) -> None:
+    """A warning at ``etcd_tls`` of a non-member that differs from the members' scheme."""
+    schemes = {m.scheme for m in members}
+    if len(schemes) != 1:
+        return  # the members disagree: inconsistent-etcd-tls
+    tls = schemes == {"https"}
+    member_hosts = {id(m.host) for m in members}
+    for host in hosts:
+        node = host.user.get("etcd_tls") if host.user is not None else None
+        if node is None or id(host) in member_hosts or not isinstance(node.value, bool):
+            continue
+        if node.value != tls:
+            found = warning("etcd-tls-not-member", _tls_message(tls), ("etcd_tls",), node.mark)
+            host.diagnostics.append(found.for_host(host.name))
+
+
+def _tls_message(tls: bool) -> str:
+    how = "https and a client certificate, as the members use TLS"
+    how = how if tls else "plain http, as the members turn TLS off"
+    return (
+        "etcd_tls only applies to etcd members, and this host is not one: it reaches "
+        f"the cluster with {how}; remove etcd_tls here or set it on the members"
+    )
 
 
 def _error(

@@ -1,7 +1,9 @@
 """etcd TLS for the cluster derived from the fleet: certificates, host files and flags.
 
 TLS is on when the fleet has etcd members (hosts in group ``etcd`` or with an ``etcd:``
-section) and none of them sets ``etcd_tls: false``; members that disagree are an error.
+section) and none of them sets ``etcd_tls: false``; members that disagree are an error
+(``etcdfleet`` reports it) and get no TLS.  ``etcd_tls`` of a host that is not a member
+changes nothing: flannel hosts follow the members.
 Then the etcd CA in ``secrets/pki/`` is loaded or made, and for each host that talks to
 etcd (members and ``flannel:`` hosts) certificates are issued by :mod:`hostiso.pki`, which
 reuses those on disk while their SANs match and they stay valid 30 more days:
@@ -28,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path as FsPath
 from typing import Any
 
-from hostiso import merge, netfacts, pki
+from hostiso import clc_schema, merge, netfacts, pki
 from hostiso.credentials import SECRETS, fleet_root
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.fleet import Host
@@ -112,7 +114,7 @@ def add_tls(hosts: list[Host]) -> None:
     actually built, so lint and incremental builds touch no key they do not need.
     """
     members = [h for h in hosts if is_member(h) and h.user is not None]
-    if not members or _check_agreement(members):
+    if not members or _disagree(members):
         return
     if not cluster_tls(members):
         return
@@ -133,18 +135,10 @@ def add_tls(hosts: list[Host]) -> None:
         plan_host(host, ca, pki_dir)
 
 
-def _check_agreement(members: list[Host]) -> bool:
-    """An error on each member that turns TLS off while another member keeps it on."""
+def _disagree(members: list[Host]) -> bool:
+    """Some members turn TLS off and others keep it on (``etcdfleet`` reports it)."""
     off = [h for h in members if not tls_enabled(h)]
-    if not off or len(off) == len(members):
-        return False
-    for host in off:
-        node = tls_setting(host)
-        mark = node.mark if node is not None else None
-        message = "etcd_tls must be the same on every etcd member; set it in one overlay"
-        found = error("inconsistent-etcd-tls", message, ("etcd_tls",), mark)
-        host.diagnostics.append(found.for_host(host.name))
-    return True
+    return bool(off) and len(off) != len(members)
 
 
 def _pki_error(host: Host, exc: Exception) -> Diagnostic:
@@ -206,10 +200,11 @@ def _options(host: Host) -> tuple[dict[str, Any], list[Diagnostic]]:
     key_node, days_node = host.user.get("etcd_tls_key"), host.user.get("etcd_tls_days")
     key_type = key_node.value if key_node is not None else "ecdsa"
     days = days_node.value if days_node is not None else DEFAULT_DAYS
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        message = "etcd_tls_days must be a whole number of days, at least 1"
+    whole = isinstance(days, int) and not isinstance(days, bool)
+    problem = clc_schema.check_etcd_tls_days(days) if whole else "not a whole number"
+    if problem:  # the schema check said so already; never hand pki a bad validity
         mark = days_node.mark if days_node is not None else None
-        return {}, [error("bad-value", message, ("etcd_tls_days",), mark)]
+        return {}, [error("bad-value", problem, ("etcd_tls_days",), mark)]
     return {"key_type": key_type, "validity_days": days}, []
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from hostiso import clc_schema, merge, shorthands
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.schema import validate
-from hostiso.yamlload import Node, load_file, to_plain
+from hostiso.yamlload import Node, load_file, node_at, to_plain
 
 BUILTIN_GROUPS = frozenset({"etcd"})
 HOST_ONLY_KEYS = ("groups",)
@@ -59,8 +59,16 @@ class Layout:
         )
 
 
-VALUE_ERRORS = frozenset({"unknown-key", "relative-path", "bad-unit-name", "plaintext-password"})
-"""Schema errors about one value that leave the rest of the tree well typed."""
+VALUE_ERRORS = frozenset(
+    {
+        "unknown-key",
+        "relative-path",
+        "bad-unit-name",
+        "plaintext-password",
+        "etcd-cluster-incomplete",
+    }
+)
+"""Errors about one value (or another host) that leave this host's tree well typed."""
 
 
 @dataclass
@@ -134,6 +142,21 @@ def locate(tree: Node | None, path: Path) -> Mark | None:
             break
         node, mark = child, child.mark
     return mark
+
+
+AT_KEY = frozenset({"unknown-key", "ignition-user-create-deprecated"})
+"""Problems with a key itself, placed at the key rather than at its value."""
+
+
+def place_at(tree: Node | None, diagnostic: Diagnostic) -> Diagnostic:
+    """A diagnostic placed at its path (unless it has a mark); see :data:`AT_KEY`."""
+    if diagnostic.mark is not None:
+        return diagnostic
+    if diagnostic.code in AT_KEY:
+        node = node_at(tree, diagnostic.path)
+        if node is not None and node.key_mark is not None:
+            return diagnostic.at(node.key_mark)
+    return diagnostic.at(locate(tree, diagnostic.path))
 
 
 class OverlayCache:
@@ -250,7 +273,7 @@ def expand(host: Host) -> None:
     if host.user is None or host.blocked:
         return
     base, problems = shorthands.expand(host.user, host.name)
-    host.diagnostics += [d if d.mark else d.at(locate(host.user, d.path)) for d in problems]
+    host.diagnostics += [place_at(host.user, d) for d in problems]
     host.tree = merge.merge(base, host.user, (), generated=True)
 
 

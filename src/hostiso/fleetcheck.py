@@ -49,8 +49,11 @@ def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable
             continue
         if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
             continue  # the same hostname twice: that error already says it all
+        names = [m[0].name for m in members]
         for i, (host, path, what, mark) in enumerate(members):
             other, _, _, other_mark = members[1] if i == 0 else members[0]
+            # hosts that share a hostname are told apart by their file stems
+            tag = host.stem if names.count(host.name) > 1 else host.name
             related = (("also claimed here", other_mark),) if other_mark else ()
             host.diagnostics.append(
                 Diagnostic(
@@ -59,7 +62,7 @@ def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable
                     f"{what} '{value}' is also used by host {other.stem} ({other_mark})",
                     path,
                     mark,
-                    host.name,
+                    tag,
                     related,
                 )
             )

@@ -4,7 +4,7 @@
   method that changes a list or dict, ranges capped; ``*`` and ``**`` that
   would build huge strings or numbers are refused too;
 * strict undefined: a misspelt name is an error, never an empty string;
-* no loader (``include``/``import``/``extends`` find nothing), no globals
+* no loader: ``include``, ``import`` and ``extends`` are errors; no globals
   beyond jinja2's own harmless ones (``range``, ``dict``, ``lipsum``,
   ``cycler``, ``joiner``, ``namespace``), no autoescaping;
 * ``keep_trailing_newline``: a block scalar keeps its final newline.
@@ -90,17 +90,37 @@ class Failure:
     """The line inside the template, when known."""
 
 
+_LOADS = {
+    jinja2.nodes.Include: "include",
+    jinja2.nodes.Import: "import",
+    jinja2.nodes.FromImport: "from ... import",
+    jinja2.nodes.Extends: "extends",
+}
+"""Tags that read another template: there is no loader, so each is an error."""
+
+
 @functools.lru_cache(maxsize=4096)
-def _compile(source: str) -> jinja2.Template:
-    return ENV.from_string(source)
+def _compile(source: str) -> jinja2.Template | Failure:
+    try:
+        tree = ENV.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+    load = next((n for n in tree.find_all(tuple(_LOADS)) if isinstance(n, jinja2.nodes.Stmt)), None)
+    if load is not None:
+        return Failure(
+            "template-error",
+            f"{{% {_LOADS[type(load)]} %}} is not available: templates cannot read other "
+            "templates; to render a whole file, use contents.template: NAME",
+            load.lineno,
+        )
+    return ENV.from_string(tree)
 
 
 def render(source: str, context: Mapping[str, Any]) -> str | Failure:
     """``source`` rendered with ``context``, or why it could not be."""
-    try:
-        template = _compile(source)
-    except jinja2.TemplateSyntaxError as exc:
-        return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+    template = _compile(source)
+    if isinstance(template, Failure):
+        return template
     try:
         return template.render(context)
     except jinja2.UndefinedError as exc:

@@ -133,51 +133,71 @@ def _assign(
         route[key] = value
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    """A list value, else nothing: a wrongly typed value is the schema check's to report."""
+    return value if isinstance(value, list) else []
+
+
+def _scalar(value: Any) -> str:
+    """The text of a scalar value; nothing for a missing value, a mapping or a list."""
+    if value is None or value is False or isinstance(value, dict | list):
+        return ""
+    return str(value)
+
+
 def link_from_shorthand(net: dict[str, Any]) -> Link:
+    """The shorthand's link; values of the wrong type are skipped, never trusted."""
     base: Path = ("network",)
     link = Link(unit="10-static.network", path=base)
-    if net.get("interface"):
-        link.names.append(str(net["interface"]))
-    if net.get("mac"):
-        link.macs.append(str(net["mac"]).lower().replace("-", ":"))
-    for i, a in enumerate(net.get("addresses") or []):
-        iface = _iface(str(a))
+    if _scalar(net.get("interface")):
+        link.names.append(_scalar(net["interface"]))
+    if _scalar(net.get("mac")):
+        link.macs.append(_scalar(net["mac"]).lower().replace("-", ":"))
+    for i, a in enumerate(_items(net.get("addresses"))):
+        iface = _iface(_scalar(a))
         if iface is not None:
             link.addresses.append((iface, (*base, "addresses", i)))
-    ip = _ip(str(net.get("gateway") or ""))
+    ip = _ip(_scalar(net.get("gateway")))
     if ip is not None:
         link.gateways.append((ip, (*base, "gateway")))
-    for i, d in enumerate(net.get("dns") or []):
-        dip = _ip(str(d))
+    for i, d in enumerate(_items(net.get("dns"))):
+        dip = _ip(_scalar(d))
         if dip is not None:
             link.dns.append((dip, (*base, "dns", i)))
-    for i, r in enumerate(net.get("routes") or []):
+    for i, r in enumerate(_items(net.get("routes"))):
         if isinstance(r, dict):
             link.routes.append(
                 Route(
-                    _net(str(r.get("destination") or "")),
-                    _ip(str(r.get("gateway") or "")),
+                    _net(_scalar(r.get("destination"))),
+                    _ip(_scalar(r.get("gateway"))),
                     (*base, "routes", i),
                 )
             )
     return link
 
 
-def network_facts(clc: dict[str, Any]) -> NetFacts:
+def network_facts(clc: Any) -> NetFacts:
     """Facts from a plain config: the shorthand (if any) and raw ``.network`` units.
 
     A raw unit named like the shorthand's replaces it, as it does in the output.
+    Any shape is accepted (the config may have failed the schema check): a value
+    of the wrong type contributes no fact.
     """
     facts = NetFacts()
-    units = (clc.get("networkd") or {}).get("units") or []
-    names = {u.get("name") for u in units if isinstance(u, dict)}
-    net = clc.get("network")
+    config = _mapping(clc)
+    units = _items(_mapping(config.get("networkd")).get("units"))
+    names = {_scalar(u.get("name")) for u in units if isinstance(u, dict)}
+    net = config.get("network")
     if isinstance(net, dict) and "10-static.network" not in names:
         facts.links.append(link_from_shorthand(net))
     for i, unit in enumerate(units):
         if not isinstance(unit, dict):
             continue
-        name = str(unit.get("name") or "")
+        name = _scalar(unit.get("name"))
         if name.endswith(".network") and isinstance(unit.get("contents"), str):
             facts.links.append(link_from_unit(name, unit["contents"], ("networkd", "units", i)))
     return facts

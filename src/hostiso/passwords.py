@@ -23,6 +23,7 @@ from typing import TextIO
 
 from passlib.hash import sha512_crypt
 
+from hostiso import fsutil
 from hostiso.diagnostics import Diagnostic, error
 
 CODE = "bad-password-hash"
@@ -196,11 +197,12 @@ def _strip_line_ending(line: str) -> str:
 def load_or_create_fleet_secret(secrets_dir: Path) -> bytes:
     """The 32-byte fleet secret in ``secrets_dir/fleet.key`` (hex text), made if missing.
 
-    The directory is created 0700 and the file 0600; creation is atomic (write a temporary
-    file, then hard-link it into place) so concurrent runs agree on one secret.
+    The directory is made (or narrowed to) 0700 and the file 0600; creation is atomic (write
+    a temporary file, then hard-link it into place) so concurrent runs agree on one secret.
     Raises FleetSecretError if the file exists but is not 64 hex digits.
     """
     path = secrets_dir / FLEET_SECRET_FILE
+    fsutil.private_dir(secrets_dir)  # also tightens a secrets/ that was made 0755
     if not path.exists():
         _create_fleet_secret(secrets_dir, path)
     text = path.read_text(encoding="ascii", errors="replace").strip()

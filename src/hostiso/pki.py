@@ -28,7 +28,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +38,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from hostiso import fsutil
 from hostiso.diagnostics import Diagnostic, error
 
 KeyType = Literal["ecdsa", "rsa"]
@@ -49,6 +50,8 @@ CA_CN = "hostiso etcd CA"
 CA_KEY_FILE, CA_CERT_FILE = "ca.key", "ca.crt"
 RENEW_BEFORE = timedelta(days=30)
 BACKDATE = timedelta(hours=1)  # tolerate hosts whose clock is a little behind
+LAST_DATE = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The last time an X.509 date (GeneralizedTime) and a Python datetime can hold."""
 RSA_BITS = 2048
 EKUS: dict[str, tuple[x509.ObjectIdentifier, ...]] = {
     "server": (ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH),
@@ -149,7 +152,7 @@ def _build_ca_cert(key: PrivateKey, validity_days: int, now: datetime) -> x509.C
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_CN)])
     usage = _key_usage(digital_signature=False, cert_sign=True)
     builder = (
-        _base_builder(name, name, key.public_key(), now - BACKDATE, now + timedelta(validity_days))
+        _base_builder(name, name, key.public_key(), now - BACKDATE, days_after(now, validity_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(usage, critical=True)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), False)
@@ -217,7 +220,7 @@ def _reusable(
         return None
     if _sans(cert) != (set(req.dns), set(req.ips)):
         return None
-    keep_until = min(now + RENEW_BEFORE, ca.cert.not_valid_after_utc)
+    keep_until = min(days_after(now, RENEW_BEFORE.days), ca.cert.not_valid_after_utc)
     if cert.not_valid_before_utc > now or cert.not_valid_after_utc < keep_until:
         return None
     return cert, key
@@ -227,7 +230,7 @@ def _build_host_cert(
     ca: CA, req: _Request, key: PrivateKey, validity_days: int, now: datetime
 ) -> x509.Certificate:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, req.name)])
-    not_after = min(now + timedelta(validity_days), ca.cert.not_valid_after_utc)
+    not_after = min(days_after(now, validity_days), ca.cert.not_valid_after_utc)
     is_rsa = isinstance(key, rsa.RSAPrivateKey)
     builder = (
         _base_builder(ca.cert.subject, subject, key.public_key(), now - BACKDATE, not_after)
@@ -379,6 +382,16 @@ def _is_ca(cert: x509.Certificate) -> bool:
         return False
 
 
+def days_after(now: datetime, days: int) -> datetime:
+    """``now`` plus ``days`` (at least 1), at most :data:`LAST_DATE`: never an OverflowError."""
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ValueError(f"a validity of {days!r} days is not a whole number of days, at least 1")
+    try:
+        return min(now + timedelta(days=days), LAST_DATE)
+    except OverflowError:
+        return LAST_DATE
+
+
 def _check_aware(now: datetime) -> None:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (e.g. datetime.now(timezone.utc))")
@@ -390,9 +403,8 @@ def _check_file_name(name: str) -> None:
 
 
 def _make_private_dir(path: Path) -> None:
-    if not path.parent.exists():  # secrets/ itself: private too
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fsutil.private_dir(path.parent)  # secrets/ itself: private too, even if it existed
+    fsutil.private_dir(path)
 
 
 def _write_atomic(path: Path, data: bytes, mode: int, *, durable: bool = False) -> None:

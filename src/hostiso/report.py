@@ -29,7 +29,9 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
 SECRET_CODES = frozenset({"plaintext-password"})
-"""Problems whose source line holds a secret: never quoted into logs."""
+"""Problems whose value is a secret: the source line is quoted with the value
+(from the mark's column on) replaced by :data:`REDACTED`, never as is."""
+REDACTED = "********"
 
 # The line breaks YAML (PyYAML and libyaml) counts, so line numbers agree.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -204,10 +206,12 @@ def caret_column(line: str, col: int) -> int:
     return starts[min(max(col, 1), len(starts)) - 1]
 
 
-def _snippet(mark: Mark, source: SourceReader, color: bool) -> list[str]:
+def _snippet(mark: Mark, source: SourceReader, color: bool, *, secret: bool = False) -> list[str]:
     line = source.line(mark.file, mark.line)
     if line is None:
         return []
+    if secret:
+        line = line[: max(mark.col - 1, 0)] + REDACTED
     shown, _ = render_line(line)
     gutter = " " * len(str(mark.line))
     pad = " " * caret_column(line, mark.col)
@@ -235,8 +239,9 @@ def _text_one(diagnostic: Diagnostic, source: SourceReader, color: bool) -> list
         f"{_paint('[' + diagnostic.code + ']', 'code', color)}"
     )
     lines = [head]
-    if diagnostic.mark is not None and diagnostic.code not in SECRET_CODES:
-        lines += _snippet(diagnostic.mark, source, color)
+    if diagnostic.mark is not None:
+        secret = diagnostic.code in SECRET_CODES
+        lines += _snippet(diagnostic.mark, source, color, secret=secret)
     lines += _context(diagnostic)
     for note, mark in diagnostic.related:
         where_note = _paint(f"{mark}:", "where", color)

@@ -177,9 +177,10 @@ class Obj(Type):
         return error("unknown-key", message, (*path, key), child.key_mark or child.mark)
 
     def json_schema(self) -> dict[str, Any]:
+        # validate() skips a null value (the merge rules' reset), so every key takes null
         out: dict[str, Any] = {
             "type": "object",
-            "properties": {k: v.json_schema() for k, v in self.fields.items()},
+            "properties": {k: _or_null(v.json_schema()) for k, v in self.fields.items()},
             "additionalProperties": False,
         }
         if self.required:
@@ -187,6 +188,22 @@ class Obj(Type):
         if self.doc:
             out["description"] = self.doc
         return out
+
+
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` that also accepts null: ``key: null`` resets what earlier layers set."""
+    kind = schema.get("type")
+    if isinstance(kind, str | list):
+        kinds = [kind] if isinstance(kind, str) else kind
+        out = {**schema, "type": kinds if "null" in kinds else [*kinds, "null"]}
+        if "enum" in out and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+        return out
+    if kind is None and not schema.keys() & {"anyOf", "enum", "const"}:
+        return schema  # no type: null is already valid
+    if {"type": "null"} in schema.get("anyOf", []):
+        return schema
+    return {"anyOf": [schema, {"type": "null"}]}
 
 
 def validate(node: Node, schema: Type, path: Path = ()) -> list[Diagnostic]:

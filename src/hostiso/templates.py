@@ -38,20 +38,24 @@ round 3's context (:func:`render_file`, called while compiling).
 Dependencies: a host whose templates read ``fleet.hosts[X]`` gets X's host
 file and overlays added to its make inputs; reading ``groups.G`` records the
 membership as a fleet fact, so a host joining the group rebuilds the reader.
+A host whose file did not load (or whose addresses did not render) reads as
+undefined through ``fleet.hosts``, so a template that uses it fails with a
+note at that host's error; templates that do not read it render as usual.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hostiso import netfacts
+from hostiso import clc_schema, netfacts
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.fleet import BUILTIN_GROUPS, Host
-from hostiso.jinja import Failure, is_template, render
+from hostiso.jinja import Failure, Undefined, is_template, render
 from hostiso.merge import pattern
-from hostiso.yamlload import Node, to_plain
+from hostiso.schema import validate
+from hostiso.yamlload import Node, line_mark, to_plain
 
 ADDRESS_PATHS = frozenset({("network", "addresses", "*"), ("networkd", "units", "*", "contents")})
 """Values that define addresses: rendered before addresses are known."""
@@ -146,6 +150,16 @@ class FleetFacts:
         self.inputs = {name: list(h.inputs) for name, h in self.hosts.items()}
         self.groups = _groups(self.hosts)
         self._views: dict[str, dict[str, Any]] = {}
+        self.broken: dict[str, Diagnostic] = {}
+        """Hosts whose data templates cannot use, with their first error (see freeze)."""
+
+    def freeze(self) -> None:
+        """Before round 3: a host whose file did not load, or whose addresses did
+        not render, cannot be read through ``fleet.hosts``."""
+        for name, host in self.hosts.items():
+            problem = _unusable(host)
+            if problem is not None:
+                self.broken[name] = problem
 
     def view(self, name: str) -> dict[str, Any]:
         """``{name, groups, addresses}`` of a host, as its tree is now."""
@@ -157,6 +171,33 @@ class FleetFacts:
                 "addresses": [address(a) for a in addresses(host.user)],
             }
         return self._views[name]
+
+
+def _unusable(host: Host) -> Diagnostic | None:
+    errors = [d for d in host.diagnostics if d.is_error]
+    if host.user is None:
+        return errors[0] if errors else None
+    return next((d for d in errors if d.path and round_of(d.path) != "rest"), None)
+
+
+def _file(host: Host) -> Mark:
+    return Mark(host.source, 1, 1)
+
+
+def _no_addresses(host: Host) -> tuple[str, Mark]:
+    """Why a host has no addresses: a schema error in its network, if there is one."""
+    name = template_name(host)
+    for key in ("network", "networkd"):
+        node = host.user.get(key) if host.user is not None else None
+        if node is None:
+            continue
+        problems = validate(node, clc_schema.HOST.fields[key], (key,))
+        if problems:
+            return f"host {name} has no addresses: {problems[0].message}", problems[
+                0
+            ].mark or node.mark
+        return f"host {name} has no addresses", node.mark
+    return f"host {name} has no addresses", _file(host)
 
 
 def _groups(hosts: Mapping[str, Host]) -> dict[str, list[str]]:
@@ -188,6 +229,8 @@ class HostContext:
     name: str
     seen_hosts: set[str] = field(default_factory=set)
     seen_groups: set[str] = field(default_factory=set)
+    read: set[str] = field(default_factory=set)
+    """Other hosts the value being rendered read (cleared before each value)."""
 
     def context(self, round_: str) -> dict[str, Any]:
         groups = Lookup(
@@ -208,10 +251,39 @@ class HostContext:
         }
         if round_ == "addresses":
             return out
-        hosts = Lookup(list(self.fleet.hosts), self.fleet.aliases, self.fleet.view, self.seen_hosts)
+        hosts = Lookup(list(self.fleet.hosts), self.fleet.aliases, self._other, self.seen_hosts)
         out["host"] = self.fleet.view(self.name)
         out["fleet"] = {"hosts": hosts}
         return out
+
+    def _other(self, name: str) -> Any:
+        """``fleet.hosts[name]``; undefined (saying why) when that host is broken."""
+        if name == self.name:
+            return self.fleet.view(name)
+        self.read.add(name)
+        problem = self.fleet.broken.get(name)
+        if problem is None:
+            return self.fleet.view(name)
+        where = f" ({problem.mark})" if problem.mark else ""
+        return Undefined(
+            hint=f"host {name} has errors{where}, so its data is not available to templates"
+        )
+
+    def render(self, source: str, round_: str) -> str | Failure:
+        self.read.clear()
+        return render(source, self.context(round_))
+
+    def notes(self, failure: Failure) -> tuple[tuple[str, Mark], ...]:
+        """Related notes for a failed value: the broken or address-less hosts it read."""
+        out: list[tuple[str, Mark]] = []
+        for name in sorted(self.read):
+            problem = self.fleet.broken.get(name)
+            host = self.fleet.hosts[name]
+            if problem is not None:
+                out.append((f"host {name}: {problem.message}", problem.mark or _file(host)))
+            elif failure.code == "template-undefined" and not self.fleet.view(name)["addresses"]:
+                out.append(_no_addresses(host))
+        return tuple(out)
 
     def record(self) -> None:
         """Add what the templates read to the host's make inputs and fleet facts."""
@@ -240,6 +312,8 @@ def render_fleet(hosts: list[Host]) -> None:
     for host in hosts:
         setattr(host, _CONTEXT_ATTR, contexts[id(host)])
     for round_, _hint in ROUNDS:
+        if round_ == "rest":
+            facts.freeze()
         for host in hosts:
             todo = [(p, n) for p, n in found[id(host)] if round_of(p) == round_]
             if todo:
@@ -266,13 +340,13 @@ def find_templates(node: Node | None, path: Path = ()) -> list[tuple[Path, Node]
 
 
 def _render_round(ctx: HostContext, round_: str, todo: list[tuple[Path, Node]]) -> None:
-    context = ctx.context(round_)
     hint = dict(ROUNDS)[round_]
     done: dict[Path, Node] = {}
     for path, node in todo:
-        result = render(node.value, context)
+        result = ctx.render(node.value, round_)
         if isinstance(result, Failure):
-            ctx.host.diagnostics.append(_value_error(result, path, node, hint).for_host(ctx.name))
+            problem = replace(_value_error(result, path, node, hint), related=ctx.notes(result))
+            ctx.host.diagnostics.append(problem.for_host(ctx.name))
         else:
             done[path] = Node(result, node.mark, node.key_mark)
     if done and ctx.host.user is not None:
@@ -280,12 +354,14 @@ def _render_round(ctx: HostContext, round_: str, todo: list[tuple[Path, Node]]) 
 
 
 def _value_error(failure: Failure, path: Path, node: Node, hint: str) -> Diagnostic:
+    """At the failing line of a block scalar; else at the value, naming the line."""
     message = failure.message
-    if "\n" in node.value and failure.line is not None:
+    mark = line_mark(node, failure.line) if failure.line is not None else None
+    if mark is None and "\n" in node.value and failure.line is not None:
         message += f" (line {failure.line} of the template)"
     if hint and failure.code == "template-undefined":
         message += f"; {hint}"
-    return error(failure.code, message, path, node.mark)
+    return error(failure.code, message, path, mark or node.mark)
 
 
 def replace_values(root: Node, replacements: Mapping[Path, Node]) -> Node:
@@ -338,8 +414,9 @@ def render_file(host: Host, data: bytes, display: str, path: Path) -> bytes | Di
             Mark(display, 1, 1),
         )
     ctx = host_context(host)
-    result = render(text, ctx.context("rest"))
+    result = ctx.render(text, "rest")
     ctx.record()
     if isinstance(result, Failure):
-        return error(result.code, result.message, path, Mark(display, result.line or 1, 1))
+        problem = error(result.code, result.message, path, Mark(display, result.line or 1, 1))
+        return replace(problem, related=ctx.notes(result))
     return result.encode("utf-8")

@@ -9,7 +9,7 @@ unless the config transpiled cleanly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -17,7 +17,8 @@ from hostiso import __version__, clc_schema, fsutil, merge, shorthands
 from hostiso.commands import CONFIG_EXIT, IO, USAGE_EXIT, emit
 from hostiso.compile import compile_clc
 from hostiso.diagnostics import Diagnostic
-from hostiso.fleet import locate
+from hostiso.diagnostics import Path as DiagPath
+from hostiso.fleet import place_at
 from hostiso.schema import validate
 from hostiso.transpile.common import DEFAULT_SPEC, SPECS, to_json
 from hostiso.yamlload import Node, load_text, to_plain
@@ -101,7 +102,11 @@ def main(argv: list[str], io: IO) -> int:
     if any(d.is_error or opts.strict for d in shown) or data is None:
         return CONFIG_EXIT
     if opts.out_file:
-        fsutil.write_private(FsPath(opts.out_file), data)
+        try:
+            fsutil.write_private(FsPath(opts.out_file), data)
+        except OSError as exc:
+            io.stderr.write(f"{opts.out_file}: error: cannot write: {exc.strerror}\n")
+            return CONFIG_EXIT
     else:
         io.stdout.write(data.decode("utf-8"))
         io.stdout.flush()
@@ -115,11 +120,14 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
     problems += validate(node, clc_schema.HOST)
     if any(d.is_error for d in problems):
         return None, problems
-    tree = _expand_like_ct(node, problems)
+    origins: Origins = {}
+    tree = _expand_like_ct(node, problems, origins)
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
     plain = to_plain(tree)
     compiled = compile_clc(plain if isinstance(plain, dict) else {}, opts.spec, files_dir)
-    problems += [d if d.mark else d.at(locate(tree, d.path)) for d in compiled.diagnostics]
+    for d in compiled.diagnostics:
+        placed = place_at(tree, d)
+        problems.append(replace(placed, path=_input_path(placed.path, origins)))
     if compiled.ignition is None or any(d.is_error for d in problems):
         return None, problems
     return to_json(compiled.ignition, opts.pretty), problems
@@ -131,20 +139,32 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
 # and flannel come before the config's own units and update's after them, and
 # every generated file comes after the config's own files.
 _SECTION_KEYS = ("docker", "etcd", "flannel", "update", "locksmith")
+Origins = dict[DiagPath, DiagPath]
+"""A spliced list entry's path (``systemd.units[2]``) -> the input's path
+(``systemd.units[0]``, or ``etcd`` for an entry the section generated)."""
+
+
+def _input_path(path: DiagPath, origins: Origins) -> DiagPath:
+    origin = origins.get(path[:3])
+    if origin is None:
+        return path
+    return origin + path[3:] if origin[:2] == path[:2] else origin
+
+
 _BEFORE_USER = {"unit": ("docker", "etcd", "flannel"), "file": ("docker", "etcd")}
 
 
-def _expand_like_ct(node: Node, problems: list[Diagnostic]) -> Node:
+def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) -> Node:
     """The config with its shorthands and ct sections expanded, in ct's order."""
     hostname = node.get("hostname")
     plain_sections = {k: v for k, v in node.value.items() if k in _SECTION_KEYS}
     rest = Node({k: v for k, v in node.value.items() if k not in _SECTION_KEYS}, node.mark)
     base, more = shorthands.expand(rest, hostname.value if hostname else None)
-    problems += [d if d.mark else d.at(locate(node, d.path)) for d in more]
+    problems += [place_at(node, d) for d in more]
     tree = merge.merge(base, rest, ())
     tree.value.update(plain_sections)
-    before: dict[str, list[Node]] = {"unit": [], "file": []}
-    after: dict[str, list[Node]] = {"unit": [], "file": []}
+    before: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
+    after: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
     plain = to_plain(node)
     texts = shorthands.scalar_texts(node)
     for key, translate in sorted(shorthands.SECTIONS):
@@ -152,30 +172,36 @@ def _expand_like_ct(node: Node, problems: list[Diagnostic]) -> Node:
         if section is None and not (key == "update" and node.get("locksmith") is not None):
             continue
         additions, found = translate(plain, texts)
-        problems += [d if d.mark else d.at(locate(node, d.path)) for d in found]
+        problems += [place_at(node, d) for d in found]
         mark = section.mark if section is not None else node.mark
         for item in additions:
             kind = item.pop("kind")
             if kind != "unit":
                 kind = "file"
                 item["contents"] = {"inline": item["contents"]}
-            (before if key in _BEFORE_USER[kind] else after)[kind].append(_build(item, mark))
-    _splice(tree, ("systemd", "units"), before["unit"], after["unit"])
-    _splice(tree, ("storage", "files"), before["file"], after["file"])
+            (before if key in _BEFORE_USER[kind] else after)[kind].append((key, _build(item, mark)))
+    origins.update(_splice(tree, ("systemd", "units"), before["unit"], after["unit"]))
+    origins.update(_splice(tree, ("storage", "files"), before["file"], after["file"]))
     return tree
 
 
-def _splice(tree: Node, path: tuple[str, str], before: list[Node], after: list[Node]) -> None:
+def _splice(
+    tree: Node,
+    path: tuple[str, str],
+    before: list[tuple[str, Node]],
+    after: list[tuple[str, Node]],
+) -> Origins:
     """Put the generated entries before and after the config's own, in ct's order.
 
     ct appends its own ``flanneld.service`` entry next to the config's
     ``flanneld.service`` (the usual way to add a drop-in); we emit one entry
     instead, ct's drop-in first, merged by the merge rules (a drop-in of the
     config's with ct's name replaces it): the machine ends up the same, and
-    the config stays valid where duplicates are not (Ignition 3).
+    the config stays valid where duplicates are not (Ignition 3).  Returns
+    where each entry of the spliced list came from.
     """
     if not before and not after:
-        return
+        return {}
     section = tree.get(path[0])
     if section is None or not isinstance(section.value, dict):
         section = Node({}, tree.mark)
@@ -183,19 +209,22 @@ def _splice(tree: Node, path: tuple[str, str], before: list[Node], after: list[N
     own = section.get(path[1])
     items: list[Node] = own.value if own is not None and isinstance(own.value, list) else []
     key = merge.NAMED_LISTS[path]
-    by_key = {_key(item, key): item for item in items}
+    by_key = {_key(item, key): (i, item) for i, item in enumerate(items)}
     merged: set[int] = set()
-    generated = []
-    for item in before + after:
-        mine = by_key.get(_key(item, key))
-        if mine is not None:
-            merged.add(id(mine))
-            item = merge.merge(item, mine, (*path, 0), generated=True)
-        generated.append(item)
-    rest = [item for item in items if id(item) not in merged]
+    generated: list[tuple[DiagPath, Node]] = []
+    for section_key, item in before + after:
+        origin: DiagPath = (section_key,)
+        found = by_key.get(_key(item, key))
+        if found is not None:
+            merged.add(id(found[1]))
+            item = merge.merge(item, found[1], (*path, 0), generated=True)
+            origin = (*path, found[0])
+        generated.append((origin, item))
+    rest = [((*path, i), item) for i, item in enumerate(items) if id(item) not in merged]
     count = len(before)
     spliced = generated[:count] + rest + generated[count:]
-    section.value[path[1]] = Node(spliced, own.mark if own else tree.mark)
+    section.value[path[1]] = Node([item for _, item in spliced], own.mark if own else tree.mark)
+    return {(*path, i): origin for i, (origin, _) in enumerate(spliced)}
 
 
 def _key(item: Node, key: str) -> object:

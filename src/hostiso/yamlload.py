@@ -65,12 +65,15 @@ class Node:
     is where the key of a mapping entry stands (for unknown-key errors).
     ``text`` is the source text of a scalar that loaded as a number or a
     boolean (ct's string options take that text, ``on`` stays ``on``).
+    ``block`` says where the lines of a literal (``|``) or folded (``>``)
+    block scalar stand in the file (see :func:`line_mark`).
     """
 
     value: Any
     mark: Mark
     key_mark: Mark | None = None
     text: str | None = None
+    block: Block | None = None
 
     def is_map(self) -> bool:
         return isinstance(self.value, dict)
@@ -85,6 +88,43 @@ class Node:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block scalar's layout: ``lines[k - 1]`` is the file line where line k of
+    its value starts (a folded line may continue on the next file lines), and
+    ``col`` the column of its text."""
+
+    lines: tuple[int, ...]
+    col: int
+
+
+def line_mark(node: Node, line: int) -> Mark | None:
+    """Where line ``line`` (1-based) of a block scalar's value stands in its file.
+
+    None for every other value (plain or quoted scalars, rendered templates),
+    whose lines do not map to file lines: callers keep the value's own mark.
+    """
+    block = node.block
+    if block is None or not block.lines or line < 1:
+        return None
+    return Mark(node.mark.file, block.lines[min(line, len(block.lines)) - 1], block.col)
+
+
+def node_at(root: Node | None, path: tuple[str | int, ...]) -> Node | None:
+    """The node at ``path`` exactly, or None."""
+    node = root
+    for part in path:
+        if node is None:
+            return None
+        if isinstance(part, str) and isinstance(node.value, dict):
+            node = node.value.get(part)
+        elif isinstance(part, int) and isinstance(node.value, list) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return None
+    return node
+
+
 def to_plain(node: Node | None) -> Any:
     """The node tree as plain dicts, lists and scalars."""
     if node is None:
@@ -94,6 +134,10 @@ def to_plain(node: Node | None) -> Any:
     if isinstance(node.value, list):
         return [to_plain(v) for v in node.value]
     return node.value
+
+
+# The line breaks YAML counts (as report.split_lines), so line numbers agree.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _mark(file: str, m: Any) -> Mark:
@@ -114,7 +158,7 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return Node({}, Mark(file, 1, 1)), []
     problems: list[Diagnostic] = []
     try:
-        return _convert(root, file, problems), problems
+        return _convert(root, file, problems, _LINE_BREAK.split(text)), problems
     except RecursionError:
         return None, [error("yaml-syntax", "the document nests too deeply", mark=Mark(file, 1, 1))]
 
@@ -152,10 +196,18 @@ def _tab_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic | 
     return None
 
 
+_SECOND_DOCUMENT = (
+    "a second YAML document starts here; a host file or overlay must hold exactly "
+    "one document (remove this '---' and what follows, or merge it into the first)"
+)
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     where = _mark(file, mark) if mark is not None else Mark(file, 1, 1)
     message = exc.problem or "invalid YAML"
+    if exc.context and "single document" in exc.context:
+        return error("yaml-syntax", _SECOND_DOCUMENT, mark=where)
     if exc.context:
         message = f"{message} ({exc.context})"
     hint = _block_scalar_hint(text, where.line)
@@ -247,9 +299,10 @@ def _check_expansion(root: yaml.Node) -> None:
 class _Converter:
     """yaml nodes to :class:`Node` trees (aliases were checked by _check_expansion)."""
 
-    def __init__(self, file: str, problems: list[Diagnostic]) -> None:
+    def __init__(self, file: str, problems: list[Diagnostic], lines: list[str]) -> None:
         self.file = file
         self.problems = problems
+        self.lines = lines
 
     def convert(self, node: yaml.Node) -> Node:
         mark = _mark(self.file, node.start_mark)
@@ -259,7 +312,14 @@ class _Converter:
             return Node([self.convert(item) for item in node.value], mark)
         value = _scalar(node, self.file, self.problems)
         text = node.value if isinstance(value, bool | int | float) else None
-        return Node(value, mark, text=text)
+        block = None
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.style in ("|", ">")
+            and isinstance(value, str)
+        ):
+            block = _block(self.lines, node, value)
+        return Node(value, mark, text=text, block=block)
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Node]:
         out: dict[str, Node] = {}
@@ -300,13 +360,62 @@ def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
     )
 
 
-def _convert(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Node | None:
+def _convert(
+    node: yaml.Node, file: str, problems: list[Diagnostic], lines: list[str]
+) -> Node | None:
     try:
         _check_expansion(node)
     except _AliasError as exc:
         problems.append(error("yaml-alias", exc.message, mark=_mark(file, exc.node.start_mark)))
         return None
-    return _Converter(file, problems).convert(node)
+    return _Converter(file, problems, lines).convert(node)
+
+
+def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
+    """The layout of a block scalar: its text starts on the line after the indicator."""
+    first = node.start_mark.line + 1  # 0-based index of the first content line
+    body = lines[first : max(node.end_mark.line + 1, first)]
+    text = next((line for line in body if line.strip(" ")), None)
+    if text is None:
+        return None
+    content = value.lstrip("\n")
+    indent = next(
+        (
+            i
+            for i in range(len(text) + 1)
+            if content.startswith(text[i:]) and not text[:i].strip(" ")
+        ),
+        None,
+    )
+    if indent is None:
+        return None
+    starts = _line_starts(body, indent, folded=node.style == ">")
+    return Block(tuple(first + i + 1 for i in starts), indent + 1)
+
+
+def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:
+    """For each line of the value, the index in ``body`` of the line it starts on.
+
+    Follows PyYAML's scanner: every line break is kept, except that in a
+    folded scalar the break between two text lines that do not start with a
+    blank becomes a space (and is dropped when empty lines follow it).
+    """
+    starts: list[int] = []
+    empty: list[int] = []  # empty lines since the last text line
+    previous: bool | None = None  # did the previous text line start with a blank?
+    for i, line in enumerate(body):
+        if len(line) <= indent and not line.strip(" "):
+            empty.append(i)
+            continue
+        if line[:indent].strip(" "):
+            break  # less indented: the block ended
+        blank = line[indent] in " \t"
+        if folded and previous is False and not blank:
+            starts += [*empty[1:], i] if empty else []
+        else:
+            starts += [*empty, i]
+        previous, empty = blank, []
+    return starts + empty  # trailing empty lines (kept by ``|+``)
 
 
 def _scalar(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Any:

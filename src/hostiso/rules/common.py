@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 from hostiso.diagnostics import Mark, Path
 from hostiso.fleet import Host
 from hostiso.netfacts import IPAddress, NetFacts, link_from_shorthand, link_from_unit
+from hostiso.sections.options import scalar_text
 from hostiso.shorthands import STATIC_NETWORK_UNIT
 
 _MEMO: dict[tuple[str, int], tuple[Host, Any]] = {}
@@ -222,3 +224,63 @@ def etcd_endpoints(clc: dict[str, Any]) -> list[Endpoint]:
     if isinstance(flannel, dict):
         out += split_urls(flannel.get("etcd_endpoints"), ("flannel", "etcd_endpoints"))
     return out
+
+
+# --- docker -------------------------------------------------------------------
+
+_CIDR4 = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}/[0-9]{1,2}")
+
+
+@dataclass(frozen=True)
+class Bip:
+    """The ``--bip`` that dockerd uses (the last one), where it and its value are.
+
+    ``value`` is None when ``--bip`` ends the flags (no value follows);
+    ``path`` is the ``docker.flags`` item holding ``--bip``, ``value_path``
+    the item holding its value (the next item for ``[--bip, X]``).
+    """
+
+    value: str | None
+    path: Path
+    value_path: Path
+
+    @property
+    def network(self) -> ipaddress.IPv4Network | None:
+        """The bridge network, as dockerd's ``net.ParseCIDR`` reads it; None if malformed."""
+        if self.value is None or not _CIDR4.fullmatch(self.value):
+            return None
+        try:
+            return ipaddress.IPv4Interface(self.value).network
+        except ValueError:
+            return None
+
+
+def _flag_tokens(flags: Any) -> list[tuple[str, Path]]:
+    """Each word of ``docker.flags`` with its item's path: ct joins the items
+    with spaces and systemd splits ``$DOCKER_OPTS`` on whitespace."""
+    if not isinstance(flags, list):
+        return []
+    out: list[tuple[str, Path]] = []
+    for i, item in enumerate(flags):
+        text = scalar_text(item)
+        if text is not None:
+            out += [(word, ("docker", "flags", i)) for word in text.split()]
+    return out
+
+
+def docker_bip(clc: dict[str, Any]) -> Bip | None:
+    """The last ``--bip=X`` / ``--bip X`` of ``docker.flags`` (pflag: the last one wins)."""
+    docker = clc.get("docker")
+    tokens = _flag_tokens(docker.get("flags") if isinstance(docker, dict) else None)
+    found = None
+    i = 0
+    while i < len(tokens):
+        word, path = tokens[i]
+        if word.startswith("--bip="):
+            found = Bip(word.removeprefix("--bip="), path, path)
+        elif word == "--bip":
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            found = Bip(nxt[0], path, nxt[1]) if nxt else Bip(None, path, path)
+            i += 1
+        i += 1
+    return found

@@ -1,11 +1,12 @@
 """etcd checks on the effective ``etcd`` section (after the fleet derived it).
 
 A host is a member when its config has ``etcd:`` or it is in group
-``etcd``.  Members belong to one cluster per ``initial_cluster_token`` (no
-token: one fleet-wide cluster).  ``initial_cluster`` agreeing with the
-fleet, duplicate member names and differing tokens are checked where the
-cluster is derived (``etcdfleet``: ``etcd-cluster-mismatch``,
-``etcd-duplicate-name``, ``etcd-token-mismatch``), not here.
+``etcd``.  ``initial_cluster`` agreeing with the fleet, duplicate member
+names, differing tokens and an even member count are checked where the
+cluster is derived, which sees every member, errors or not (``etcdfleet``:
+``etcd-cluster-mismatch``, ``etcd-duplicate-name``, ``etcd-token-mismatch``,
+``etcd-even-members``), not here: these rules see only hosts without
+errors.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, Severity
 from hostiso.fleet import Host
-from hostiso.rules.common import Endpoint, facts, mark_of, plain, split_urls
+from hostiso.rules.common import Endpoint, facts, plain, split_urls
 
 ADVERTISED = ("initial_advertise_peer_urls", "advertise_client_urls")
 ETCD_PATH: Path = ("etcd",)
@@ -28,62 +29,6 @@ def is_member(host: Host) -> bool:
 def _section(host: Host) -> dict[str, Any]:
     etcd = plain(host).get("etcd")
     return etcd if isinstance(etcd, dict) else {}
-
-
-def _clusters(hosts: list[Host]) -> dict[str, list[Host]]:
-    clusters: dict[str, list[Host]] = {}
-    for host in hosts:
-        if is_member(host):
-            token = _section(host).get("initial_cluster_token")
-            clusters.setdefault(token if isinstance(token, str) else "", []).append(host)
-    return clusters
-
-
-def even_members(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
-    """An etcd cluster should have an odd number of members.
-
-    A quorum is a majority: 4 members tolerate one failure, as 3 do, and
-    are more likely to have one.  One warning per cluster, at its first
-    member's ``etcd`` section, with a note per other member.
-
-    Failing::
-
-        # configs/a.yaml
-        groups: [etcd]
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        groups: [etcd]
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-
-    Passing::
-
-        # configs/a.yaml
-        groups: [etcd]
-        network: {interface: eth0, addresses: [192.168.1.11/24]}
-        # configs/b.yaml
-        groups: [etcd]
-        network: {interface: eth0, addresses: [192.168.1.12/24]}
-        # configs/c.yaml
-        groups: [etcd]
-        network: {interface: eth0, addresses: [192.168.1.13/24]}
-    """
-    clusters = _clusters(hosts)
-    for token, members in clusters.items():
-        count = len(members)
-        if count % 2 or count == 0:
-            continue
-        first, others = members[0], members[1:]
-        names = ", ".join(h.name for h in members)
-        cluster = f"etcd cluster '{token}'" if len(clusters) > 1 else "the etcd cluster"
-        message = (
-            f"{cluster} has {count} members ({names}); an even number tolerates no "
-            f"more failures than {count - 1} members do: add or remove one"
-        )
-        related = tuple((f"member {h.name}", mark_of(h, ETCD_PATH)) for h in others)
-        yield (
-            first,
-            Diagnostic(Severity.WARNING, "etcd-even-members", message, ETCD_PATH, related=related),
-        )
 
 
 def _foreign(
@@ -158,6 +103,5 @@ def foreign_url(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
 
 
 FLEET_RULES = {
-    "etcd-even-members": even_members,
     "etcd-foreign-url": foreign_url,
 }

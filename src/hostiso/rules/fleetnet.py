@@ -38,7 +38,9 @@ def flannel_capacity(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
     ``SubnetMax`` (default: the last), so ``10.1.0.0/16`` with SubnetLen 24
     has room for 255 hosts, not 256.  Hosts with ``flannel:`` but no
     ``network_config`` count toward the fleet's network when the fleet has
-    exactly one.  One error per distinct ``network_config`` location.
+    exactly one.  Every host on a network that is too small gets the error
+    (which hosts would go without a lease depends on the order they boot, so
+    none is built); hosts sharing a ``network_config`` line share the message.
 
     Failing::
 
@@ -61,38 +63,37 @@ def flannel_capacity(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
         network: {interface: eth0, addresses: [192.168.1.12/24]}
     """
     groups: dict[FlannelNet, list[Seen]] = {}
-    unconfigured = 0
+    unconfigured: list[Seen] = []
     for host in hosts:
         clc = plain(host)
         if not runs_flannel(clc):
             continue
         config = flannel_net(clc)
         if config is None:
-            unconfigured += 1
+            unconfigured.append(Seen(host, ("flannel",), mark_of(host, ("flannel",))))
             continue
         groups.setdefault(config, []).append(
             Seen(host, NETCONFIG_PATH, mark_of(host, NETCONFIG_PATH))
         )
     for config, members in groups.items():
-        count = len(members) + (unconfigured if len(groups) == 1 else 0)
-        if count > config.capacity:
-            yield from _capacity_errors(members, count, config)
+        if len(groups) == 1:
+            members = members + unconfigured
+        if len(members) > config.capacity:
+            yield from _capacity_errors(members, config)
 
 
-def _capacity_errors(
-    members: list[Seen], count: int, config: FlannelNet
-) -> Iterator[tuple[Host, Diagnostic]]:
+def _capacity_errors(members: list[Seen], config: FlannelNet) -> Iterator[tuple[Host, Diagnostic]]:
+    room = f"{config.capacity} host subnet" + ("" if config.capacity == 1 else "s")
     message = (
-        f"{count} hosts run flannel on {config.network} with SubnetLen "
-        f"{config.subnet_len}, but it has room for only {config.capacity} host "
-        "subnets; flannel on the others cannot get a lease (widen Network or "
-        "lengthen SubnetLen)"
+        f"{len(members)} hosts run flannel on {config.network} with SubnetLen "
+        f"{config.subnet_len}, but it has room for only {room}; flannel on the "
+        "others cannot get a lease (widen Network or lengthen SubnetLen)"
     )
-    seen: set[Mark] = set()
     for member in members:
-        if member.mark not in seen:
-            seen.add(member.mark)
-            yield member.host, Diagnostic(Severity.ERROR, "flannel-capacity", message, member.path)
+        yield (
+            member.host,
+            Diagnostic(Severity.ERROR, "flannel-capacity", message, member.path, member.mark),
+        )
 
 
 def _address_table(hosts: Iterable[Host]) -> dict[IPNetwork, list[tuple[Host, str, Path]]]:

@@ -16,6 +16,8 @@ from hostiso.fleet import Host
 from hostiso.netfacts import IPAddress, IPNetwork, Link
 from hostiso.rules.common import (
     NETCONFIG_PATH,
+    Bip,
+    docker_bip,
     etcd_endpoints,
     facts,
     flannel_net,
@@ -153,26 +155,41 @@ def flannel_overlap(host: Host) -> Iterator[Diagnostic]:
             yield _overlap(host, "flannel-overlap", mine, claim, OVERLAY_CONSEQUENCE)
 
 
-def _bip_set(flags: object) -> bool:
-    return isinstance(flags, list) and any(
-        isinstance(f, str) and (f == "--bip" or f.startswith("--bip=")) for f in flags
-    )
+NETWORK_KINDS = frozenset({"subnet", "route destination"})
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return inner[0] == outer[0] and outer[1] <= inner[1] and inner[2] <= outer[2]
+
+
+def _clashes(claims: tuple[Claim, ...], bridge: Span) -> list[Claim]:
+    """The claims overlapping ``bridge``; an address (gateway, DNS server) is
+    left out when a subnet or route already reported contains it."""
+    hits = [c for c in claims if overlaps(c.span, bridge)]
+    nets = [c.span for c in hits if c.kind in NETWORK_KINDS]
+    return [c for c in hits if c.kind in NETWORK_KINDS or not any(_within(c.span, n) for n in nets)]
 
 
 def docker_bridge_overlap(host: Host) -> Iterator[Diagnostic]:
-    """Docker's default bridge 172.17.0.0/16 must not overlap the host's or flannel's network.
+    """Docker's bridge network must not overlap the host's or flannel's network.
 
-    Docker creates ``docker0`` on 172.17.0.0/16 unless ``--bip`` is in
-    ``docker.flags``; an overlapping host network becomes unreachable from
-    the host once Docker starts.  A warning at the host's value (or at
-    flannel's ``network_config``).
+    Docker creates ``docker0`` on 172.17.0.0/16, or on the network of
+    ``--bip=ADDR/LEN`` when ``docker.flags`` sets one (``--bip=X``,
+    ``"--bip X"`` or ``[--bip, X]``; the last one wins).  Checked against
+    every address's subnet, route destination, gateway and DNS server, and
+    flannel's ``Network``: an overlapping host network becomes unreachable
+    from the host once Docker starts.  A warning at the ``--bip`` flag (at
+    the host's value, or at flannel's ``network_config``, for the default
+    bridge), naming both networks and where they are set.
 
     Failing::
 
         # configs/a.yaml
         network:
           interface: eth0
-          addresses: [172.17.5.10/24]
+          addresses: [192.168.1.11/24]
+        docker:
+          flags: [--bip=192.168.1.1/24]
 
     Passing::
 
@@ -184,17 +201,45 @@ def docker_bridge_overlap(host: Host) -> Iterator[Diagnostic]:
           flags: [--bip=10.99.0.1/24]
     """
     clc = plain(host)
-    if _bip_set((clc.get("docker") or {}).get("flags")):
+    bip = docker_bip(clc)
+    if bip is not None and bip.value:
+        yield from _bip_overlap(host, bip)
         return
     tail = "the host loses its route there once Docker starts; set --bip in docker.flags"
-    for claim in host_networks(host):
-        if overlaps(claim.span, BRIDGE_SPAN):
-            yield _warn_bridge(claim, tail)
+    for claim in _clashes(host_networks(host), BRIDGE_SPAN):
+        yield _warn_bridge(claim, tail)
     config = flannel_net(clc)
     if config is not None and config.network.overlaps(DOCKER_BRIDGE):
         claim = Claim(span(config.network), "flannel network", config.network, "", NETCONFIG_PATH)
         yield _warn_bridge(
             claim, "containers would not reach the overlay; set --bip in docker.flags"
+        )
+
+
+def _bip_overlap(host: Host, bip: Bip) -> Iterator[Diagnostic]:
+    network = bip.network
+    if network is None:
+        return  # docker-bip-invalid reports it
+    bridge = span(network)
+    claims = _clashes(host_networks(host), bridge)
+    config = flannel_net(plain(host))
+    if config is not None and overlaps(span(config.network), bridge):
+        claims.append(
+            Claim(span(config.network), "flannel network", config.network, "", NETCONFIG_PATH)
+        )
+    mine = f"Docker's bridge {network} (--bip={bip.value} at {mark_of(host, bip.path)})"
+    for claim in claims:
+        where = mark_of(host, claim.path)
+        if claim.kind == "flannel network":
+            tail = "containers would not reach the overlay"
+        else:
+            tail = "the host loses its route there once Docker starts"
+        yield Diagnostic(
+            Severity.WARNING,
+            "docker-bridge-overlap",
+            f"{mine} overlaps {claim.what} at {where}; {tail}; choose another --bip",
+            bip.path,
+            related=((f"{claim.what} is set here", where),),
         )
 
 
@@ -204,6 +249,40 @@ def _warn_bridge(claim: Claim, tail: str) -> Diagnostic:
         "docker-bridge-overlap",
         f"Docker's default bridge {DOCKER_BRIDGE} overlaps {claim.what}; {tail}",
         claim.path,
+    )
+
+
+def docker_bip_invalid(host: Host) -> Iterator[Diagnostic]:
+    """``--bip`` in ``docker.flags`` must be an IPv4 address with a prefix length.
+
+    ct passes the flags to dockerd as they are, and dockerd refuses to start
+    on a ``--bip`` it cannot parse (or one without a value).  An error at the
+    flag's value.
+
+    Failing::
+
+        # configs/a.yaml
+        docker:
+          flags: [--bip=10.99.0.1]
+
+    Passing::
+
+        # configs/a.yaml
+        docker:
+          flags: [--bip, 10.99.0.1/24]
+    """
+    bip = docker_bip(plain(host))
+    if bip is None or bip.value == "" or bip.network is not None:
+        return
+    if bip.value is None:
+        problem = "--bip needs a value"
+    else:
+        problem = f"--bip value '{bip.value}' is not an IPv4 address with a prefix length"
+    yield Diagnostic(
+        Severity.ERROR,
+        "docker-bip-invalid",
+        f"{problem} (the bridge's address, like 10.99.0.1/24); dockerd would not start",
+        bip.value_path,
     )
 
 
@@ -277,5 +356,6 @@ def gateway_unreachable(host: Host) -> Iterator[Diagnostic]:
 HOST_RULES = {
     "flannel-overlap": flannel_overlap,
     "docker-bridge-overlap": docker_bridge_overlap,
+    "docker-bip-invalid": docker_bip_invalid,
     "gateway-unreachable": gateway_unreachable,
 }

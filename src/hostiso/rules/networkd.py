@@ -18,6 +18,7 @@ from hostiso.fleet import Host
 from hostiso.rules.common import generated_static_unit, plain
 from hostiso.sections.options import did_you_mean
 from hostiso.shorthands import STATIC_NETWORK_UNIT
+from hostiso.yamlload import line_mark, node_at
 
 
 def _words(text: str) -> frozenset[str]:
@@ -118,8 +119,9 @@ def networkd_units(host: Host) -> Iterator[Diagnostic]:
     A line networkd cannot parse is skipped with only a log message, so the
     address or route it held is silently missing on the machine: an error.
     An unknown section is ignored the same way; it is a warning, since newer
-    systemd versions add sections.  The diagnostic stands at the unit's
-    ``contents`` and names the line of the unit.
+    systemd versions add sections.  The diagnostic stands at the line of a
+    ``contents: |`` block; for other contents at ``contents``, naming the
+    line of the unit.
 
     Failing::
 
@@ -158,9 +160,12 @@ def networkd_units(host: Host) -> Iterator[Diagnostic]:
         if known is None:
             continue
         for text, path in _texts(unit, ("networkd", "units", i)):
+            node = node_at(host.tree, path)
             for number, code, message in scan_unit(text, known, suffix):
                 make = error if code == "networkd-syntax" else warning
-                yield make(code, f"{name}, line {number} of the unit: {message}", path)
+                mark = line_mark(node, number) if node is not None else None
+                where = "" if mark else f", line {number} of the unit"
+                yield make(code, f"{name}{where}: {message}", path, mark)
 
 
 HOST_RULES = {"networkd-units": networkd_units}

@@ -100,6 +100,10 @@ def convert_passwd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     out: dict[str, Any] = {}
     set_if(out, "groups", [convert_group(g) for g in passwd.get("groups") or []])
     set_if(out, "users", [convert_user(u) for u in passwd.get("users") or []])
+    for i, user in enumerate(passwd.get("users") or []):  # one output user per input user
+        ctx.origins[("passwd", "users", i)] = ("passwd", "users", i)
+        if isinstance(user, dict) and "create" in user:
+            ctx.origins[("passwd", "users", i, "create")] = ("passwd", "users", i, "create")
     return out
 
 
