@@ -34,7 +34,7 @@ from hostiso import clc_schema, merge, netfacts, pki
 from hostiso.credentials import SECRETS, fleet_root
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.fleet import Host
-from hostiso.yamlload import Node
+from hostiso.yamlload import Node, from_plain
 
 PKI = "pki"
 HOST_DIR = "/etc/ssl/etcd"
@@ -188,7 +188,7 @@ def materialize(host: Host) -> None:
             return
     key = "etcd" if plan.member else "flannel"
     mark = _mark(host, key) or host.tree.mark
-    files = _node({"files": _files(issued)}, mark)
+    files = from_plain({"files": _files(issued)}, mark)
     host.tree = merge.merge(Node({"storage": files}, host.tree.mark), host.tree, ())
     rel = f"{SECRETS}/{PKI}"
     host.inputs.append(f"{rel}/{pki.CA_CERT_FILE}")
@@ -272,13 +272,5 @@ def _merge_base(host: Host, layer: dict[str, Any]) -> None:
         if key in layer and node is not None and node.value is None:
             del user.value[key]
     marks = {key: _mark(host, key) or user.mark for key in ("etcd", "flannel")}
-    base = Node({k: _node(v, marks[k]) for k, v in layer.items()}, user.mark)
+    base = Node({k: from_plain(v, marks[k]) for k, v in layer.items()}, user.mark)
     host.user = merge.merge(base, user, ())
-
-
-def _node(value: Any, mark: Mark) -> Node:
-    if isinstance(value, dict):
-        return Node({k: _node(v, mark) for k, v in value.items()}, mark, mark)
-    if isinstance(value, list):
-        return Node([_node(v, mark) for v in value], mark)
-    return Node(value, mark)

@@ -15,17 +15,9 @@ from typing import Any, Protocol
 from hostiso import sections
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.sections.options import Texts
-from hostiso.yamlload import Node, to_plain
+from hostiso.yamlload import Node, from_plain, to_plain
 
 STATIC_NETWORK_UNIT = "10-static.network"
-
-
-def _build(value: Any, mark: Mark) -> Node:
-    if isinstance(value, dict):
-        return Node({k: _build(v, mark) for k, v in value.items()}, mark, mark)
-    if isinstance(value, list):
-        return Node([_build(v, mark) for v in value], mark)
-    return Node(value, mark)
 
 
 def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
@@ -38,7 +30,7 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
     mark = hostname_node.mark if hostname_node else tree.mark
     base: dict[str, Node] = {}
     if name is not None:
-        files = [_build(hostname_file(name), mark)]
+        files = [from_plain(hostname_file(name), mark)]
         base["storage"] = Node({"files": Node(files, mark)}, mark)
     _expand_sections(tree, base, problems)
     network = tree.get("network")
@@ -46,7 +38,7 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
         contents, found = network_unit(to_plain(network), network.mark)
         problems += found
         if contents is not None:
-            unit = _build({"name": STATIC_NETWORK_UNIT, "contents": contents}, network.mark)
+            unit = from_plain({"name": STATIC_NETWORK_UNIT, "contents": contents}, network.mark)
             base["networkd"] = Node({"units": Node([unit], network.mark)}, network.mark)
     return Node(base, tree.mark), problems
 
@@ -72,10 +64,10 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
         for item in additions:
             kind = item.pop("kind")
             if kind == "unit":
-                units.append(_build(item, mark))
+                units.append(from_plain(item, mark))
             else:
                 item["contents"] = {"inline": item["contents"]}
-                files.append(_build(item, mark))
+                files.append(from_plain(item, mark))
     if units:
         base["systemd"] = Node({"units": Node(units, tree.mark)}, tree.mark)
     if files:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
-from typing import Any
 
 from hostiso import __version__, clc_schema, fsutil, merge, shorthands
 from hostiso.commands import CONFIG_EXIT, IO, USAGE_EXIT, emit
@@ -21,7 +20,7 @@ from hostiso.diagnostics import Path as DiagPath
 from hostiso.fleet import place_at
 from hostiso.schema import validate
 from hostiso.transpile.common import DEFAULT_SPEC, SPECS, to_json
-from hostiso.yamlload import Node, load_text, to_plain
+from hostiso.yamlload import Node, from_plain, load_text, to_plain
 
 BOOL_FLAGS = ("pretty", "strict", "help", "h", "version")
 VALUE_FLAGS = ("in-file", "out-file", "files-dir", "platform", "spec", "format")
@@ -179,7 +178,9 @@ def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) ->
             if kind != "unit":
                 kind = "file"
                 item["contents"] = {"inline": item["contents"]}
-            (before if key in _BEFORE_USER[kind] else after)[kind].append((key, _build(item, mark)))
+            (before if key in _BEFORE_USER[kind] else after)[kind].append(
+                (key, from_plain(item, mark))
+            )
     origins.update(_splice(tree, ("systemd", "units"), before["unit"], after["unit"]))
     origins.update(_splice(tree, ("storage", "files"), before["file"], after["file"]))
     return tree
@@ -230,11 +231,3 @@ def _splice(
 def _key(item: Node, key: str) -> object:
     node = item.get(key)
     return node.value if node is not None else None
-
-
-def _build(value: Any, mark: Any) -> Node:
-    if isinstance(value, dict):
-        return Node({k: _build(v, mark) for k, v in value.items()}, mark, mark)
-    if isinstance(value, list):
-        return Node([_build(v, mark) for v in value], mark)
-    return Node(value, mark)

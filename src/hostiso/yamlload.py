@@ -136,6 +136,16 @@ def to_plain(node: Node | None) -> Any:
     return node.value
 
 
+def from_plain(value: Any, mark: Mark) -> Node:
+    """Plain dicts, lists and scalars as a node tree whose every value has ``mark``
+    (what hostiso generates: shorthands, ct's sections, certificates)."""
+    if isinstance(value, dict):
+        return Node({k: from_plain(v, mark) for k, v in value.items()}, mark, mark)
+    if isinstance(value, list):
+        return Node([from_plain(v, mark) for v in value], mark)
+    return Node(value, mark)
+
+
 # The line breaks YAML counts (as report.split_lines), so line numbers agree.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
