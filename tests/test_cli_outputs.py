@@ -19,7 +19,7 @@ from conftest import run
 def test_transpile_out_file_that_cannot_be_written(
     tmp_path: Path, output: str, message: str
 ) -> None:
-    (tmp_path / "in.yaml").write_text("{}\n")
+    (tmp_path / "in.yaml").write_text("passwd: {}\n")
     (tmp_path / "a-dir").mkdir()
     (tmp_path / "a-file").write_text("x\n")
     rc, out, err = run(["transpile", "-in-file", "in.yaml", "-out-file", output], tmp_path)

@@ -146,7 +146,7 @@ ENABLED_NO_INSTALL = (
     "systemd:\n  units:\n    - name: a.service\n      enabled: true\n"
     '      contents: "[Service]\\nExecStart=/bin/true\\n"\n'
 )
-LOCAL = "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: {}\n"
+LOCAL = "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: {}\n      mode: 0644\n"
 LOCAL_OUT: dict[str, Any] = {
     "ignition": EMPTY_IGNITION,
     "networkd": {},
@@ -266,7 +266,7 @@ def test_help_lists_ct_flags(cwd: Path) -> None:
 
 
 def test_config_error_exits_1_and_writes_no_file(cwd: Path) -> None:
-    (cwd / "bad.yaml").write_text("storage:\n  files:\n    - path: etc/foo\n")
+    (cwd / "bad.yaml").write_text("storage:\n  files:\n    - path: etc/foo\n      mode: 0644\n")
     rc, out, err = transpile(cwd, "-in-file", "bad.yaml", "-out-file", "out.json")
     assert (rc, out) == (1, "")
     assert heads(err) == [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path as FsPath
 
-from hostiso import __version__, clc_schema, fsutil, merge, shorthands
+from hostiso import __version__, clc_schema, fsutil, merge, shorthands, transpile_checks
 from hostiso.commands import CONFIG_EXIT, IO, USAGE_EXIT, emit
 from hostiso.compile import compile_clc
 from hostiso.diagnostics import Diagnostic
@@ -117,10 +117,13 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
     if node is None:
         return None, problems
     problems += validate(node, clc_schema.HOST)
+    problems += transpile_checks.check_input(node)
     if any(d.is_error for d in problems):
         return None, problems
     origins: Origins = {}
     tree = _expand_like_ct(node, problems, origins)
+    for d in transpile_checks.check_rules(name, node, tree):
+        problems.append(replace(d, path=_input_path(d.path, origins)))
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
     plain = to_plain(tree)
     compiled = compile_clc(plain if isinstance(plain, dict) else {}, opts.spec, files_dir)
