@@ -818,3 +818,28 @@ def test_spec_2_2_has_networkd_dropins_and_raid_options() -> None:
     assert out["networkd"]["units"][0]["dropins"] == [
         {"contents": "[Link]\nMTUBytes=9000\n", "name": "10-mtu.conf"}
     ]
+
+
+def test_yaml_merge_keys_expand_as_ct_reads_them() -> None:
+    """ct's YAML reader expands ``<<``; the mapping's own keys win, then the first source."""
+    clc = (
+        "systemd:\n  units:\n"
+        "    - &svc\n      name: a.service\n      mask: true\n      enabled: true\n"
+        "    - <<: *svc\n      name: b.service\n"
+        "    - <<: [{name: x.service, enabled: false}, *svc]\n      name: c.service\n"
+    )
+    units = json.loads(ok(clc))["systemd"]["units"]
+    assert units == [
+        {"enabled": True, "mask": True, "name": "a.service"},
+        {"enabled": True, "mask": True, "name": "b.service"},
+        {"enabled": False, "mask": True, "name": "c.service"},
+    ]
+
+
+def test_a_merge_key_needs_mappings() -> None:
+    rc, _out, err = transpile("systemd:\n  <<: 5\n")
+    assert rc == 1
+    assert err.splitlines()[0] == (
+        "<stdin>:2:3: error: a merge key (<<) takes a mapping or a list of mappings "
+        "[yaml-merge-key]"
+    )

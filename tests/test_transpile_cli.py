@@ -146,7 +146,10 @@ ENABLED_NO_INSTALL = (
     "systemd:\n  units:\n    - name: a.service\n      enabled: true\n"
     '      contents: "[Service]\\nExecStart=/bin/true\\n"\n'
 )
-LOCAL = "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: {}\n      mode: 0644\n"
+LOCAL = (
+    "storage:\n  files:\n    - path: /etc/motd\n      contents:\n        local: {}\n"
+    "      mode: 0644\n"
+)
 LOCAL_OUT: dict[str, Any] = {
     "ignition": EMPTY_IGNITION,
     "networkd": {},

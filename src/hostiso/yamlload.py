@@ -333,12 +333,11 @@ class _Converter:
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Node]:
         out: dict[str, Node] = {}
+        merged: dict[str, Node] = {}
         for key_node, value_node in node.value:
             key_mark = _mark(self.file, key_node.start_mark)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problems.append(
-                    error("yaml-merge-key", "YAML merge keys (<<) are not supported", mark=key_mark)
-                )
+                self.merge_into(merged, value_node, key_mark)
                 continue
             key = (
                 _scalar(key_node, self.file, self.problems)
@@ -356,7 +355,19 @@ class _Converter:
             child = self.convert(value_node)
             child.key_mark = key_mark
             out[key] = child
-        return out
+        return {**out, **{k: v for k, v in merged.items() if k not in out}}
+
+    def merge_into(self, merged: dict[str, Node], value: yaml.Node, key_mark: Mark) -> None:
+        """``<<: *base`` (or ``<<: [*a, *b]``): the keys of the merged mappings that the
+        mapping does not set itself, the first source winning, as YAML 1.1 (and ct) has it."""
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                message = "a merge key (<<) takes a mapping or a list of mappings"
+                self.problems.append(error("yaml-merge-key", message, mark=key_mark))
+                return
+            for key, child in self.mapping(source).items():
+                merged.setdefault(key, child)
 
 
 def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
