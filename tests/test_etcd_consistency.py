@@ -347,3 +347,30 @@ def test_issue_with_a_huge_validity_stops_at_the_ca(tmp_path: Path) -> None:
     assert ca.cert.not_valid_after_utc == pki.LAST_DATE
     issued = pki.issue(ca, tmp_path, "h", "client", ["h"], [], validity_days=10**12, now=NOW)
     assert issued.not_after == pki.LAST_DATE
+
+
+def test_plain_http_url_under_tls_is_a_warning(tmp_path: Path) -> None:
+    """A hand-written http:// listener with TLS on: etcd would serve plain http there."""
+    extra = "etcd:\n  listen_client_urls: http://0.0.0.0:2379\n"
+    root = fleet(tmp_path, {"configs/c1.yaml": member(1, extra)})
+    rc, lines, built = build(root)
+    assert rc == 0
+    assert lines == [
+        "configs/c1.yaml:5:23: [warning] etcd TLS is on (etcd_tls defaults to true) but "
+        "listen_client_urls uses http://: etcd serves plain http there; write https:// or set "
+        "etcd_tls: false on the members (etcd-plain-url)"
+    ]
+    assert built == sorted(HOSTS)
+
+
+def test_plain_http_url_without_tls_is_fine(tmp_path: Path) -> None:
+    extra = "etcd:\n  listen_client_urls: http://0.0.0.0:2379\n"
+    root = fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": ALL + "etcd_tls: false\n",
+            "configs/c1.yaml": member(1, extra),
+        },
+    )
+    rc, lines, built = build(root)
+    assert (rc, lines, built) == (0, [], sorted(HOSTS))

@@ -402,6 +402,7 @@ def default_token(names: list[str]) -> str:
 
 def _fill_member(member: Member, cluster: Cluster) -> None:
     _check_initial_cluster(member, cluster)
+    _check_plain_urls(member)
     values: dict[str, str] = {"name": member.name}
     if member.address is not None:
         values.update(_own_urls(member))
@@ -417,6 +418,25 @@ def _fill_member(member: Member, cluster: Cluster) -> None:
         f"etcd initial_cluster={cluster.initial_cluster}",
         f"etcd initial_cluster_token={cluster.token.value}",
     ]
+
+
+def _check_plain_urls(member: Member) -> None:
+    """An http:// URL of the member's own under TLS: etcd serves plain http there,
+    so the certificates hostiso issues would protect nothing."""
+    if member.scheme != "https":
+        return
+    for key in URL_KEYS:
+        node = member.section.get(key)
+        text = scalar_text(node)
+        if node is None or text is None or "http://" not in text:
+            continue
+        message = (
+            f"etcd TLS is on (etcd_tls defaults to true) but {key} uses http://: etcd "
+            "serves plain http there; write https:// or set etcd_tls: false on the members"
+        )
+        member.host.diagnostics.append(
+            warning("etcd-plain-url", message, ("etcd", key), node.mark).for_host(member.host.name)
+        )
 
 
 def _own_urls(member: Member) -> dict[str, str]:
