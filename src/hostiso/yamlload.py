@@ -168,7 +168,7 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return Node({}, Mark(file, 1, 1)), []
     problems: list[Diagnostic] = []
     try:
-        return _convert(root, file, problems, _LINE_BREAK.split(text)), problems
+        return _convert(root, file, problems, text), problems
     except RecursionError:
         return None, [error("yaml-syntax", "the document nests too deeply", mark=Mark(file, 1, 1))]
 
@@ -309,10 +309,18 @@ def _check_expansion(root: yaml.Node) -> None:
 class _Converter:
     """yaml nodes to :class:`Node` trees (aliases were checked by _check_expansion)."""
 
-    def __init__(self, file: str, problems: list[Diagnostic], lines: list[str]) -> None:
+    def __init__(self, file: str, problems: list[Diagnostic], text: str) -> None:
         self.file = file
         self.problems = problems
-        self.lines = lines
+        self.text = text
+        self._lines: list[str] | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """The file's lines, split once, on the first block scalar."""
+        if self._lines is None:
+            self._lines = _LINE_BREAK.split(self.text)
+        return self._lines
 
     def convert(self, node: yaml.Node) -> Node:
         mark = _mark(self.file, node.start_mark)
@@ -381,15 +389,14 @@ def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
     )
 
 
-def _convert(
-    node: yaml.Node, file: str, problems: list[Diagnostic], lines: list[str]
-) -> Node | None:
+def _convert(node: yaml.Node, file: str, problems: list[Diagnostic], text: str) -> Node | None:
     try:
-        _check_expansion(node)
+        if "&" in text:  # no anchor, no alias: nothing to expand
+            _check_expansion(node)
     except _AliasError as exc:
         problems.append(error("yaml-alias", exc.message, mark=_mark(file, exc.node.start_mark)))
         return None
-    return _Converter(file, problems, lines).convert(node)
+    return _Converter(file, problems, text).convert(node)
 
 
 def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
