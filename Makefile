@@ -12,7 +12,8 @@ VENV_STAMP := $(VENV)/.installed
 HOSTISO := $(VENV)/bin/hostiso
 SOURCES := pyproject.toml $(wildcard src/hostiso/*.py src/hostiso/*/*.py)
 CONFIGS := $(sort $(wildcard configs/*.yaml))
-HOSTS := $(patsubst configs/%.yaml,%,$(CONFIGS))
+# sorted as hostiso sorts build/.hosts (configs/a-b.yaml sorts before configs/a.yaml)
+HOSTS := $(sort $(patsubst configs/%.yaml,%,$(CONFIGS)))
 ISOS := $(HOSTS:%=out/%.iso)
 QUEUE := build/.queue
 
@@ -31,8 +32,10 @@ build/.dir:
 	@mkdir -p build out && touch $@
 
 # A host removed from configs/ can change others (etcd members, templates):
-# when the list differs from the last build's, hostiso re-checks every host
-# and removes the outputs (build/<host>.ign, .d, out/<host>.iso) of hosts gone.
+# build/.hosts lists the stems hostiso has built (`hostiso build HOST` only
+# adds to it); when it differs from configs/, `make hosts` runs a whole-fleet
+# build, which re-checks every host, removes the outputs (build/<host>.ign, .d,
+# out/<host>.iso) of recorded hosts gone and rewrites the list.
 ifneq ($(strip $(file <build/.hosts)),$(strip $(HOSTS)))
 FLEET_CHANGED := 1
 endif

@@ -136,6 +136,11 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "explicit-tag-on-a-bad-value",
+        {W: "groups: [web]\nstorage:\n  files:\n    - path: /a\n      mode: !!int x\n"},
+        [f"{W}:5:13: error: 'x' is not a valid int [yaml-value]"],
+    ),
+    (
         "not-utf8",
         {W: "hostname: caf\udce9\n"},
         [

@@ -154,14 +154,38 @@ def test_outputs_are_private_and_nothing_else_is_left(fleet: Path) -> None:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
-def test_outputs_stay_private_under_a_permissive_umask(fleet: Path) -> None:
-    old = os.umask(0)
+@pytest.mark.parametrize("umask", [0, 0o277], ids=["permissive", "owner-read-only"])
+def test_outputs_are_0600_whatever_the_umask(fleet: Path, umask: int) -> None:
+    build(fleet)
+    for path in (fleet / "build/web.ign", fleet / "out/web.iso"):
+        path.unlink()
+    old = os.umask(umask)
     try:
         build(fleet)
     finally:
         os.umask(old)
     for path in (fleet / "build/web.ign", fleet / "out/web.iso"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_writing_outputs_makes_no_directories_per_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output directories are made once per build, not once per file."""
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> None:
+        made.append(os.fspath(path))
+        real_mkdir(path, *args, **kwargs)
+
+    configs = {f"configs/h{i}.yaml": "{}\n" for i in range(4)}
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN, **configs})
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    for _ in range(2):  # a fresh tree, then a rebuild over existing outputs
+        build(tmp_path)
+        assert sorted(made) == ["build", "out"]
+        made.clear()
 
 
 def test_depfile_lists_the_host_file_and_its_overlays(fleet: Path) -> None:
@@ -400,6 +424,61 @@ def test_building_named_hosts_leaves_other_outputs_alone(fleet: Path) -> None:
     (fleet / "configs/db.yaml").unlink()
     build_ok(fleet, "web")
     assert (fleet / "out/db.iso").exists() and (fleet / "build/db.ign").exists()
+    assert host_list(fleet) == "db web\n"  # db is still recorded: a whole-fleet build prunes it
+    build(fleet)
+    assert output_names(fleet) == ["build/web.d", "build/web.ign", "out/web.iso"]
+    assert host_list(fleet) == "web\n"
+
+
+def host_list(root: Path) -> str:
+    return (root / "build/.hosts").read_text()
+
+
+FOREIGN = [
+    "out/flatcar_production_iso_image.iso",
+    "out/old-host.iso",
+    "build/scratch.ign",
+    "build/notes.d",
+]
+
+
+@pytest.mark.parametrize("remove_a_host", [False, True])
+def test_a_whole_fleet_build_never_removes_files_it_did_not_record(
+    fleet: Path, remove_a_host: bool
+) -> None:
+    write_fleet(fleet, {name: "operator's\n" for name in FOREIGN})
+    build(fleet)
+    if remove_a_host:
+        (fleet / "configs/db.yaml").unlink()
+    build(fleet)
+    for name in FOREIGN:
+        assert (fleet / name).read_text() == "operator's\n", name
+    assert (fleet / "out/db.iso").exists() is not remove_a_host
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ("", "db web\n"),  # no record (an older hostiso, or deleted): nothing is pruned
+        ("db web ghost", "db web\n"),
+        ("../../victim .hidden db web", "db web\n"),
+    ],
+)
+def test_only_recorded_stems_that_could_be_hosts_are_pruned(
+    tmp_path: Path, record: str, expected: str
+) -> None:
+    root = tmp_path / "fleet"
+    write_fleet(root, FLEET)
+    write_fleet(root, {"out/stray.iso": "x\n", "out/.hidden.iso": "x\n"})
+    write_fleet(tmp_path, {"victim.iso": "x\n"})  # fleet/out/../../victim.iso
+    build(root)
+    write_fleet(root, {"build/.hosts": record + "\n", "out/ghost.iso": "x\n"})
+    build(root)
+    assert host_list(root) == expected
+    ghost_left = (root / "out/ghost.iso").exists()
+    assert ghost_left is ("ghost" not in record)
+    assert (root / "out/stray.iso").exists() and (root / "out/.hidden.iso").exists()
+    assert (tmp_path / "victim.iso").exists()
 
 
 def test_an_empty_configs_directory_removes_every_output(fleet: Path) -> None:
@@ -467,7 +546,7 @@ def test_an_output_that_cannot_be_written_fails_that_host_only(fleet: Path) -> N
     rc, out, err = run(["build"], fleet)
     assert (rc, out) == (1, "")
     assert err == (
-        "<host web-01>: error: cannot write out/web.iso: Is a directory [cannot-write]\n"
+        "out/web.iso: error: cannot write: Is a directory [cannot-write]\n  = host: web-01\n"
     )
     assert not (fleet / "build/web.ign").exists()
     assert (fleet / "out/db.iso").exists()

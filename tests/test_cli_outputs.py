@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import LOGIN, run, write_fleet
 
 
 @pytest.mark.parametrize(
@@ -26,3 +27,62 @@ def test_transpile_out_file_that_cannot_be_written(
     assert (rc, out, err) == (1, "", message + "\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-dir", "a-file", "in.yaml"]
     assert list((tmp_path / "a-dir").iterdir()) == []
+
+
+BUILD_FLEET = {
+    "overlays/all.yaml": LOGIN,
+    "configs/web.yaml": "hostname: web-01\n",
+}
+SARIF_RESULT = {
+    "ruleId": "cannot-write",
+    "ruleIndex": 0,
+    "level": "error",
+    "message": {"text": "cannot write: Is a directory"},
+    "locations": [
+        {"physicalLocation": {"artifactLocation": {"uri": "out/web.iso", "uriBaseId": "%SRCROOT%"}}}
+    ],
+    "properties": {"host": "web-01"},
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        (
+            "text",
+            "out/web.iso: error: cannot write: Is a directory [cannot-write]\n  = host: web-01\n",
+        ),
+        ("parsable", "out/web.iso: [error] cannot write: Is a directory (cannot-write)\n"),
+        (
+            "github",
+            "::error file=out/web.iso,title=cannot-write::cannot write: Is a directory\n",
+        ),
+    ],
+)
+def test_build_output_that_cannot_be_written(tmp_path: Path, fmt: str, expected: str) -> None:
+    write_fleet(tmp_path, {**BUILD_FLEET, "out/web.iso/x": "mine\n"})
+    assert run(["build", "--format", fmt], tmp_path) == (1, "", expected)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["web.iso"]
+    assert not (tmp_path / "build/web.ign").exists()
+
+
+def test_build_output_that_cannot_be_written_as_json_and_sarif(tmp_path: Path) -> None:
+    write_fleet(tmp_path, {**BUILD_FLEET, "out/web.iso/x": "mine\n"})
+    rc, out, err = run(["build", "--format", "json"], tmp_path)
+    assert (rc, out) == (1, "")
+    assert json.loads(err) == [
+        {
+            "file": "out/web.iso",
+            "line": None,
+            "col": None,
+            "severity": "error",
+            "code": "cannot-write",
+            "message": "cannot write: Is a directory",
+            "path": None,
+            "host": "web-01",
+            "related": [],
+        }
+    ]
+    rc, out, err = run(["build", "--format", "sarif"], tmp_path)
+    assert (rc, out) == (1, "")
+    assert json.loads(err)["runs"][0]["results"] == [SARIF_RESULT]

@@ -374,3 +374,103 @@ def test_plain_http_url_without_tls_is_fine(tmp_path: Path) -> None:
     )
     rc, lines, built = build(root)
     assert (rc, lines, built) == (0, [], sorted(HOSTS))
+
+
+@pytest.mark.parametrize(
+    ("extra", "warned"),
+    [
+        # (c1's etcd lines, whether etcd-plain-url fires): loopback listeners are local
+        ("  listen_client_urls: http://127.0.0.1:2379\n", False),
+        ("  listen_client_urls: https://10.0.0.11:2379,http://127.0.0.1:2379\n", False),
+        ("  listen_client_urls: http://127.9.9.9:2379\n", False),
+        ("  listen_client_urls: http://localhost:2379\n", False),
+        ("  listen_client_urls: http://[::1]:2379\n", False),
+        ("  listen_peer_urls: HTTP://127.0.0.1:2380\n", False),
+        ("  listen_client_urls: http://10.0.0.11:2379,http://127.0.0.1:2379\n", True),
+        ("  listen_client_urls: http://[::1:2379\n", True),
+        ("  advertise_client_urls: http://127.0.0.1:2379\n", True),
+    ],
+)
+def test_plain_http_loopback_listener_is_fine(tmp_path: Path, extra: str, warned: bool) -> None:
+    root = fleet(tmp_path, {"configs/c1.yaml": member(1, "etcd:\n" + extra)})
+    key, _, _ = extra.strip().partition(":")
+    rc, lines, built = build(root)
+    warning = (
+        f"configs/c1.yaml:5:{len(key) + 5}: [warning] etcd TLS is on (etcd_tls defaults to "
+        f"true) but {key} uses http://: etcd serves plain http there; write https:// or set "
+        "etcd_tls: false on the members (etcd-plain-url)"
+    )
+    assert (rc, lines, built) == (0, [warning] if warned else [], sorted(HOSTS))
+
+
+# --- errors without a path (YAML problems) -------------------------------------------------
+
+C3_NO_ADDRESS = "member 'c3' has an error in a value the cluster is made from; " + (
+    "member 'c3' has no address"
+)
+
+
+def c3_incomplete(reason: str, *notes: str) -> list[str]:
+    """c1 and c2 (at the overlay's etcd) and w1 (at flannel) wait for c3."""
+    lines = []
+    for at in ("overlays/all.yaml:8:1", "overlays/controller.yaml:1:1"):
+        lines.append(
+            f"{at}: [error] the etcd cluster cannot be derived: {reason} (etcd-cluster-incomplete)"
+        )
+        lines += [f"{note} (etcd-cluster-incomplete)" for note in notes]
+    return lines
+
+
+DUPLICATE_PATH = [
+    "configs/c3.yaml:7:7: [error] duplicate key 'path' (first set at line 6) (duplicate-key)",
+    "configs/c3.yaml:6:7: [note] first set here (duplicate-key)",
+]
+DUPLICATE_NAME = [
+    "configs/c3.yaml:6:3: [error] duplicate key 'name' (first set at line 5) (duplicate-key)",
+    "configs/c3.yaml:5:3: [note] first set here (duplicate-key)",
+]
+BROKEN_NET = (
+    "overlays/net.yaml:3:1: [error] did not find expected ',' or ']' "
+    "(while parsing a flow sequence) (yaml-syntax)"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected", "built"),
+    [
+        (  # a duplicate key elsewhere stops c3 only
+            {"configs/c3.yaml": member(3, "storage:\n  files:\n    - path: /a\n      path: /b\n")},
+            DUPLICATE_PATH,
+            ["c1", "c2", "w1"],
+        ),
+        (  # which name c3 will have is not known
+            {"configs/c3.yaml": member(3, "etcd:\n  name: a\n  name: b\n")},
+            DUPLICATE_NAME
+            + c3_incomplete(
+                "member 'a' has an error in a value the cluster is made from",
+                "configs/c3.yaml:6:3: [note] the error in member a",
+            ),
+            [],
+        ),
+        (  # the overlay with c3's address does not load
+            {
+                "configs/c3.yaml": "groups: [controller, net]\n",
+                "overlays/net.yaml": "network:\n  addresses: [10.0.0.13/24\n",
+            },
+            [
+                *c3_incomplete(
+                    C3_NO_ADDRESS,
+                    "overlays/net.yaml:3:1: [note] the error in member c3",
+                    "overlays/net.yaml:3:1: [note] member without an address",
+                ),
+                BROKEN_NET,
+            ],
+            [],
+        ),
+    ],
+    ids=["duplicate-key-in-storage", "duplicate-etcd-name", "broken-overlay"],
+)
+def test_error_without_a_path(
+    tmp_path: Path, files: dict[str, str], expected: list[str], built: list[str]
+) -> None:
+    assert build(fleet(tmp_path, files)) == (1, expected, built)

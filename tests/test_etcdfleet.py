@@ -323,6 +323,21 @@ def test_null_removes_a_derived_value(tmp_path: Path) -> None:
     assert not [f for f in flags if f.startswith("--name=")]
 
 
+@pytest.mark.parametrize("name", ["010", "0x1F", "1.50", "yes", "true", "off"])
+def test_name_keeps_its_source_text(tmp_path: Path, name: str) -> None:
+    """An unquoted number or boolean as the name: the cluster lists it as written,
+    as the translator writes ``--name`` (``010``, not ``8``)."""
+    c2 = host_file("10.0.0.12/24", "etcd:", f"  name: {name}")
+    fleet_of(tmp_path, {"configs/c2.yaml": c2})
+    assert build(tmp_path) == (0, [])
+    entries = sorted([f"c1={url('http', 1, 2380)}", f"c3={url('http', 3, 2380)}", f"{name}="])
+    entries = [e + url("http", 2, 2380) if e.endswith("=") else e for e in entries]
+    for host in ("c1", "c2", "c3"):
+        flags = args(dropin(tmp_path, host, ETCD))
+        assert f'--initial-cluster="{",".join(entries)}"' in flags
+    assert f'--name="{name}"' in args(dropin(tmp_path, "c2", ETCD))
+
+
 @pytest.mark.parametrize(
     ("files", "scheme", "token"),
     [

@@ -212,3 +212,36 @@ def test_removing_a_host_removes_its_outputs_and_nothing_else(fleet: Path) -> No
     assert outputs_of(fleet, "solo") == []
     assert rebuilt(fleet, before) == []
     assert isos(fleet) == ["ctl-1", "ctl-2", "wk-1", "wk-2"]
+
+
+def test_a_host_removed_before_a_one_host_build_is_still_pruned(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    (fleet / "configs/wk-2.yaml").unlink()
+    before = age_outputs(fleet)
+    os.utime(fleet / "configs/wk-1.yaml", (PAST + 120, PAST + 120))
+    make_ok(fleet, "out/wk-1.iso")
+    assert rebuilt(fleet, before) == ["wk-1"]
+    assert len(outputs_of(fleet, "wk-2")) == 3  # `make out/X.iso` removes nothing
+    before = mtimes(fleet)
+    make_ok(fleet, "hosts")
+    assert outputs_of(fleet, "wk-2") == []
+    assert rebuilt(fleet, before) == []
+    assert (fleet / "build/.hosts").read_text() == "ctl-1 ctl-2 solo wk-1\n"
+    make_ok(fleet, "HOSTISO=false", "hosts")  # up to date: hostiso is not even started
+
+
+def test_make_hosts_keeps_an_iso_it_did_not_build(fleet: Path) -> None:
+    write_fleet(fleet, {"out/flatcar_production_iso_image.iso": "installer\n"})
+    make_ok(fleet, "hosts")
+    (fleet / "configs/solo.yaml").unlink()
+    make_ok(fleet, "hosts")
+    assert outputs_of(fleet, "solo") == []
+    assert (fleet / "out/flatcar_production_iso_image.iso").read_text() == "installer\n"
+
+
+def test_make_hosts_is_a_no_op_when_names_sort_differently_as_paths(fleet: Path) -> None:
+    # configs/web-1.yaml sorts before configs/web.yaml, but web before web-1
+    write_fleet(fleet, {"configs/web.yaml": "{}\n", "configs/web-1.yaml": "{}\n"})
+    make_ok(fleet, "hosts")
+    assert (fleet / "build/.hosts").read_text() == " ".join(sorted([*HOSTS, "web", "web-1"])) + "\n"
+    make_ok(fleet, "HOSTISO=false", "hosts")  # up to date: hostiso is not even started

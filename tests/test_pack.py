@@ -136,9 +136,55 @@ def test_pack_matches_build(tmp_path: Path) -> None:
 def test_input_that_is_not_a_json_object_is_refused(cwd: Path, text: bytes, message: str) -> None:
     (cwd / "in.json").write_bytes(text)
     rc, out, err = run(["pack", "in.json", "-o", "out.iso"], cwd)
-    assert (rc, out) == (1, "")
-    assert err.splitlines()[0] == message
+    assert (rc, out, err) == (1, "", message + "\n")
     assert not (cwd / "out.iso").exists()
+
+
+SECRET = "-----BEGIN%20EC%20PRIVATE%20KEY-----%0AMHcCAQEEIFAKE"
+HASH = "$6$rounds=4096$saltsalt$FAKEHASH"
+SECRET_CONFIG = (
+    '{"ignition":{"version":"2.3.0"},"passwd":{"users":[{"name":"core","passwordHash":"'
+    + HASH
+    + '"}]},"storage":{"files":[{"path":"/etc/ssl/etcd/key.pem","contents":{"source":"data:,'
+    + SECRET
+    + '"}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            SECRET_CONFIG[:-1].encode(),
+            f"in.json:1:{len(SECRET_CONFIG)}: error: not JSON: Expecting ',' delimiter "
+            "[invalid-json]",
+        ),
+        (
+            (SECRET_CONFIG + "}").encode(),
+            f"in.json:1:{len(SECRET_CONFIG) + 1}: error: not JSON: Extra data [invalid-json]",
+        ),
+        (
+            SECRET_CONFIG.encode() + b"\xff",
+            f"in.json:1:{len(SECRET_CONFIG) + 1}: error: not UTF-8: byte 0xff [invalid-json]",
+        ),
+        (
+            f"[{SECRET_CONFIG}]".encode(),
+            "in.json:1:1: error: expected a JSON object (an Ignition config), not an array "
+            "[invalid-json]",
+        ),
+    ],
+    ids=["truncated", "extra-data", "not-utf8", "array"],
+)
+@pytest.mark.parametrize("env", [{}, {"GITHUB_ACTIONS": "true"}], ids=["text", "github"])
+def test_a_refused_input_is_never_quoted(
+    cwd: Path, text: bytes, message: str, env: dict[str, str]
+) -> None:
+    (cwd / "in.json").write_bytes(text)
+    rc, out, err = run(["pack", "in.json", "-o", "out.iso"], cwd, env=env)
+    assert (rc, out) == (1, "")
+    assert SECRET not in err and HASH not in err and "passwordHash" not in err
+    if not env:
+        assert err == message + "\n"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -223,3 +224,47 @@ def test_unquoted_all_digit_mac_is_a_string(tmp_path: Path) -> None:
             "name": "10-static.network",
         }
     ]
+
+
+# --- the user's enabled/enable on a unit of ct's sections wins over ct's enable --------
+
+SECTIONS_HOST = (
+    "network:\n  interface: eth0\n  addresses: [10.0.0.11/24]\n"
+    "etcd: {}\nflannel: ~\ndocker:\n  flags: [--debug]\n"
+)
+#: (the user's lines for each unit, each unit's keys in Ignition but its drop-ins);
+#: Ignition 2.x enables a unit whose ``enable`` is true even next to ``enabled: false``
+ENABLE_CASES = [
+    ("", {"enable": True}),
+    ("      enabled: false\n", {"enabled": False}),
+    ("      enabled: true\n", {"enabled": True}),
+    ("      enable: false\n", {}),
+    ("      enabled: ~\n", {"enable": True}),
+]
+SECTION_UNITS = ("docker.service", "etcd-member.service", "flanneld.service")
+
+
+def user_units(lines: str) -> str:
+    return "systemd:\n  units:\n" + "".join(
+        f"    - name: {name}\n{lines}" for name in SECTION_UNITS
+    )
+
+
+def unit_keys(ign: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    units = ign["systemd"]["units"]
+    return {u["name"]: {k: v for k, v in u.items() if k not in ("name", "dropins")} for u in units}
+
+
+@pytest.mark.parametrize(("lines", "keys"), ENABLE_CASES)
+def test_user_enabled_wins_in_build(tmp_path: Path, lines: str, keys: dict[str, Any]) -> None:
+    host = LOGIN + SECTIONS_HOST + "etcd_tls: false\n" + user_units(lines)
+    write_fleet(tmp_path, {"configs/h.yaml": host})
+    build_ok(tmp_path)
+    assert unit_keys(load_ign(tmp_path, "h")) == dict.fromkeys(SECTION_UNITS, keys)
+
+
+@pytest.mark.parametrize(("lines", "keys"), ENABLE_CASES)
+def test_user_enabled_wins_in_transpile(tmp_path: Path, lines: str, keys: dict[str, Any]) -> None:
+    rc, out, err = run(["transpile"], tmp_path, stdin=LOGIN + SECTIONS_HOST + user_units(lines))
+    assert (rc, err) == (0, "")
+    assert unit_keys(json.loads(out)) == dict.fromkeys(SECTION_UNITS, keys)

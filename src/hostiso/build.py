@@ -6,9 +6,15 @@
    ISO, write ``build/<host>.ign``, ``out/<host>.iso`` and ``build/<host>.d``.
 
 A host with an error gets no output at all: stale files from an earlier
-build are removed, so make never takes them as up to date.  A build of the
-whole fleet (``BuildOptions.prune``) also removes the outputs of hosts whose
-host file is gone, so a renamed or removed host leaves no ISO behind.
+build are removed, so make never takes them as up to date.
+
+``build/.hosts`` records every stem that has (or may have) outputs.  A build
+of named hosts adds the stems it built to it; a build of the whole fleet
+(``BuildOptions.prune``) removes the outputs of recorded stems whose host file
+is gone, so a renamed or removed host leaves no ISO behind, and records the
+current stems.  Files hostiso never recorded (an installer ISO kept in
+``out/``) are never touched.  make compares the record with ``configs/`` to
+know when a whole-fleet build is due.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from hostiso.fleet import Host, Layout
 from hostiso.fleetcheck import iso_label
 from hostiso.iso import build_iso
 from hostiso.pipeline import load_checked
+from hostiso.report import file_mark
 from hostiso.transpile.common import DEFAULT_SPEC, to_json
 
 
@@ -34,7 +41,8 @@ class BuildOptions:
     out_dir: FsPath = FsPath("out")
     pretty: bool = False
     prune: bool = False
-    """Remove ``build/<stem>.{ign,d}`` and ``out/<stem>.iso`` of stems with no host file."""
+    """Remove ``build/<stem>.{ign,d}`` and ``out/<stem>.iso`` of recorded stems with no
+    host file, and record the current stems."""
 
 
 @dataclass
@@ -49,9 +57,9 @@ def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bui
 
     One build at a time per build directory: ``make -j out/a.iso out/b.iso``
     starts two processes that may both create the etcd CA or rebuild the same
-    stale host; the lock makes them take turns.
+    stale host; the lock makes them take turns.  The build and out
+    directories must exist (``commands.make_dirs``).
     """
-    options.build_dir.mkdir(parents=True, exist_ok=True)
     with fsutil.locked(options.build_dir / ".lock"):
         return _build(layout, stems, options)
 
@@ -70,9 +78,7 @@ def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bu
         result.built += part.built
         result.failed += part.failed
         result.diagnostics += part.diagnostics
-    if options.prune:
-        fsutil.remove(*fsutil.orphaned_outputs(options.build_dir, options.out_dir, by_stem))
-    write_host_list(hosts, options)
+    update_host_list(set(by_stem), {h.stem for h in todo}, options)
     return result
 
 
@@ -95,10 +101,33 @@ def stale_by_fleet(hosts: list[Host], wanted: set[str], options: BuildOptions) -
     return stale
 
 
-def write_host_list(hosts: list[Host], options: BuildOptions) -> None:
-    """The stems make saw, so make can tell when a host file was removed."""
-    stems = " ".join(sorted(h.stem for h in hosts))
-    fsutil.write_text_if_changed(options.build_dir / ".hosts", stems + "\n")
+HOST_LIST = ".hosts"
+
+
+def update_host_list(current: set[str], built: set[str], options: BuildOptions) -> None:
+    """Record the stems that may have outputs in ``build/.hosts``.
+
+    A whole-fleet build first removes the outputs of recorded stems that no
+    longer have a host file, then records exactly ``current``; a build of
+    named hosts only adds ``built``, so a removed host stays recorded (and
+    make, seeing the record differ from ``configs/``, runs a whole-fleet build).
+    """
+    recorded = read_host_list(options)
+    if options.prune:
+        gone = recorded - current
+        fsutil.remove(*fsutil.orphaned_outputs(options.build_dir, options.out_dir, gone))
+        stems = current
+    else:
+        stems = recorded | built
+    fsutil.write_text_if_changed(options.build_dir / HOST_LIST, " ".join(sorted(stems)) + "\n")
+
+
+def read_host_list(options: BuildOptions) -> set[str]:
+    try:
+        text = (options.build_dir / HOST_LIST).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return set(text.split())
 
 
 def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
@@ -129,7 +158,7 @@ def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildR
             iso = build_iso({"config.json": data}, iso_label(host), options.epoch)
             fsutil.write_private(iso_path, iso)
     except OSError as exc:
-        host.diagnostics.append(_cannot_write(host, exc))
+        host.diagnostics.append(_cannot_write(layout, host, exc))
     if host.failed:
         fsutil.remove(ign_path, iso_path)
         result.failed.append(host.stem)
@@ -138,6 +167,7 @@ def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildR
     result.diagnostics += host.diagnostics
 
 
-def _cannot_write(host: Host, exc: OSError) -> Diagnostic:
-    message = f"cannot write {exc.filename}: {exc.strerror}"
-    return error("cannot-write", message).for_host(host.name)
+def _cannot_write(layout: Layout, host: Host, exc: OSError) -> Diagnostic:
+    """``out/web.iso: error: cannot write: Is a directory [cannot-write]``."""
+    where = file_mark(layout.display(FsPath(exc.filename)))
+    return error("cannot-write", f"cannot write: {exc.strerror}", mark=where).for_host(host.name)

@@ -57,9 +57,11 @@ def emit(
     texts: dict[str, str] | None = None,
     *,
     documents: bool = False,
+    quote: bool = True,
 ) -> list[Diagnostic]:
     """Print the diagnostics on stderr; with ``documents``, a json or sarif
-    report goes to stdout instead, and is written even when it is empty."""
+    report goes to stdout instead, and is written even when it is empty.
+    ``quote=False`` never shows source lines (inputs that hold secrets)."""
     items = report.sort_diagnostics(dedupe(diagnostics))
     if not items and not documents:
         return items
@@ -67,7 +69,8 @@ def emit(
     document = documents and name in DOCUMENT_FORMATS
     if items or document:
         stream = io.stdout if document else io.stderr
-        stream.write(report.FORMATS[name](items, report.SourceReader(root, texts)))
+        source = report.SourceReader(root, texts) if quote else report.NoSource()
+        stream.write(report.FORMATS[name](items, source))
     return items
 
 
@@ -199,7 +202,9 @@ def _read_config(name: str, io: IO) -> bytes | None:
         return None
     problem = json_object_problem(data, name)
     if problem is not None:
-        emit([problem], io, None, texts={name: data.decode("utf-8", errors="replace")})
+        # No source line: an Ignition config is one line holding the host's
+        # private keys and password hashes.
+        emit([problem], io, None, quote=False)
         return None
     return data
 

@@ -36,8 +36,8 @@ Every member counts, errors or not, so every member gets the same
 ``initial_cluster``.  When the cluster cannot be derived as it will be once
 the errors are fixed (a member without an address, members disagreeing on
 ``etcd_tls``, two members of one name, an error in a value a member's name or
-URLs come from), the member at fault gets its own error and every *other*
-member and flannel host gets ``etcd-cluster-incomplete`` (at its ``etcd``
+URLs come from: see ``etcdmembers``), the member at fault gets its own error and
+every *other* member and flannel host gets ``etcd-cluster-incomplete`` (at its ``etcd``
 membership or ``flannel:`` key, a note at each member at fault), so no host
 is built with a half-wrong cluster.  An error elsewhere (an SSH key, a unit)
 leaves the cluster as it is.  This step also warns about an even member
@@ -48,48 +48,35 @@ member while the members use the other scheme (``etcd-tls-not-member``).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from hostiso import merge
-from hostiso.diagnostics import Diagnostic, Mark, Path, error, warning
+from hostiso.diagnostics import Diagnostic, Mark, error, warning
+from hostiso.etcdmembers import (
+    ADDRESS_SOURCES,
+    CLIENT_PORT,
+    PEER_PORT,
+    TOKEN_KEY,
+    URL_KEYS,
+    Member,
+    check_plain_urls,
+    error_at,
+    member_error,
+    member_of,
+    name_mark,
+    needs_address,
+    no_address,
+    node_text,
+    option_text,
+    url,
+)
 from hostiso.fleet import Host
-from hostiso.netfacts import network_facts
-from hostiso.yamlload import Node, to_plain
+from hostiso.yamlload import Node
 
-GROUP = "etcd"
-CLIENT_PORT = 2379
-PEER_PORT = 2380
 LOOPBACK = "127.0.0.1"
 CLUSTER_STATE = "new"
 TOKEN_PREFIX = "etcd-"
-_TOKEN = "initial_cluster_token"
-URL_KEYS = (
-    "initial_advertise_peer_urls",
-    "advertise_client_urls",
-    "listen_peer_urls",
-    "listen_client_urls",
-)
-
-
-@dataclass
-class Member:
-    """One etcd member: who it is, where it listens, what it was made from."""
-
-    host: Host
-    origin: Mark
-    """Where membership came from: the ``etcd`` group entry or the ``etcd:`` key."""
-    section: dict[str, Node]
-    name: str
-    scheme: str
-    address: str | None
-    address_path: Path | None = None
-    peer_urls: list[str] = field(default_factory=list)
-    client_urls: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    faults: list[tuple[str, str, Mark]] = field(default_factory=list)
-    """Why the cluster cannot be derived because of this member: (reason, note, where)."""
 
 
 @dataclass
@@ -103,7 +90,7 @@ class Cluster:
 
 def derive_fleet(hosts: list[Host]) -> None:
     """Fill in each etcd member's cluster settings and flannel's endpoints."""
-    members = [m for m in (_member(h) for h in hosts) if m is not None]
+    members = [m for m in (member_of(h) for h in hosts) if m is not None]
     if not members:
         return
     members.sort(key=lambda m: m.name)
@@ -115,157 +102,6 @@ def derive_fleet(hosts: list[Host]) -> None:
     _report_incomplete(members, hosts)
     _even_members(members)
     _tls_not_member(members, hosts)
-
-
-# --- membership ---------------------------------------------------------------
-
-
-def membership(host: Host) -> Mark | None:
-    """Where ``host`` became an etcd member, or None if it is not one."""
-    if host.user is None:
-        return None
-    groups = host.user.get("groups")
-    if groups is not None and isinstance(groups.value, list):
-        entries: list[Node] = groups.value
-        for item in entries:
-            if item.value == GROUP:
-                return item.mark
-    section = host.user.get("etcd")
-    if section is not None:
-        return section.key_mark or section.mark
-    return None
-
-
-def _member(host: Host) -> Member | None:
-    origin = membership(host)
-    if origin is None or host.user is None:
-        return None
-    node = host.user.get("etcd")
-    section = node.value if node is not None and isinstance(node.value, dict) else {}
-    tls = host.user.get("etcd_tls")
-    member = Member(
-        host=host,
-        origin=origin,
-        section=section,
-        name=_text(section, "name") or host.name,
-        scheme="http" if tls is not None and tls.value is False else "https",
-        address=None,
-        files=[host.source, origin.file],
-    )
-    _locate_address(member)
-    member.peer_urls = _urls(member, "initial_advertise_peer_urls", PEER_PORT)
-    member.client_urls = _urls(member, "advertise_client_urls", CLIENT_PORT)
-    for key in ("name", *URL_KEYS):
-        _note_file(member, key)
-    _check_errors(member)
-    return member
-
-
-def _text(section: dict[str, Node], key: str) -> str | None:
-    return scalar_text(section.get(key))
-
-
-def scalar_text(node: Node | None) -> str | None:
-    """A scalar option's text (ct takes a bare number or boolean as text)."""
-    if node is None or node.value is None or isinstance(node.value, dict | list):
-        return None
-    if isinstance(node.value, bool):
-        return "true" if node.value else "false"
-    return str(node.value)
-
-
-def _note_file(member: Member, key: str) -> None:
-    node = member.section.get(key)
-    if node is not None:
-        member.files.append(node.mark.file)
-    elif key == "name" and member.host.user is not None:
-        hostname = member.host.user.get("hostname")
-        member.files += [hostname.mark.file] if hostname is not None else []
-
-
-def _locate_address(member: Member) -> None:
-    addresses = network_facts(to_plain(member.host.user) or {}).addresses
-    if not addresses:
-        return
-    iface, path = addresses[0]
-    member.address_path = path
-    ip = iface.ip
-    member.address = f"[{ip}]" if isinstance(ip, ipaddress.IPv6Address) else str(ip)
-    mark = member.host.locate(path)
-    if mark is not None:
-        member.files.append(mark.file)
-
-
-def _urls(member: Member, key: str, port: int) -> list[str]:
-    given = _text(member.section, key)
-    if given is not None:
-        return [u.strip() for u in given.split(",") if u.strip()]
-    if member.address is None:
-        return []
-    return [url(member.scheme, member.address, port)]
-
-
-def url(scheme: str, address: str, port: int) -> str:
-    return f"{scheme}://{address}:{port}"
-
-
-def _needs_address(member: Member) -> bool:
-    return any(_text(member.section, key) is None for key in URL_KEYS)
-
-
-# --- members whose errors leave their part of the cluster unknown -------------------
-
-ADDRESS_SOURCES: tuple[Path, ...] = (("network", "addresses"), ("networkd", "units"))
-SHARED_KEYS = ("name", "initial_advertise_peer_urls", "advertise_client_urls", _TOKEN)
-"""The keys of a member's ``etcd`` section the other members' settings are made from."""
-
-
-def _sources(member: Member) -> list[Path]:
-    """The paths whose values make this member's part of the cluster (the address: if found)."""
-    paths: list[Path] = [("etcd", key) for key in SHARED_KEYS]
-    paths.append(("etcd_tls",))
-    if _text(member.section, "name") is None:
-        paths.append(("hostname",))
-    if member.address_path and any(_text(member.section, k) is None for k in URL_KEYS[:2]):
-        paths.append(member.address_path)
-    return paths
-
-
-def _overlaps(a: Path, b: Path) -> bool:
-    """One path is the other or inside it."""
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
-
-
-def _error_at(member: Member, sources: list[Path] | tuple[Path, ...]) -> Diagnostic | None:
-    """An error the host already has on (or around) one of ``sources``."""
-    for d in member.host.diagnostics:
-        if d.is_error and any(_overlaps(d.path, p) for p in sources):
-            return d
-    return None
-
-
-def _check_errors(member: Member) -> None:
-    """A fault when an error (schema, template...) sits on a value the cluster is made from.
-
-    The ``etcd`` section's own options are checked later (by its translator), so a
-    mapping or list where a shared option's text belongs is a fault here too.
-    """
-    found = _error_at(member, _sources(member))
-    where = found.mark if found is not None else None
-    for key in SHARED_KEYS:
-        node = member.section.get(key)
-        if where is None and node is not None and isinstance(node.value, dict | list):
-            where = node.mark
-    if where is not None:
-        reason = f"member '{member.name}' has an error in a value the cluster is made from"
-        member.faults.append((reason, f"the error in member {member.name}", where))
-
-
-def _no_address(member: Member, where: Mark | None) -> tuple[str, str, Mark]:
-    """The fault of a member without an address (``where``: the error that hides it)."""
-    reason = f"member '{member.name}' has no address"
-    return reason, "member without an address", where or member.origin
 
 
 # --- the cluster ----------------------------------------------------------------
@@ -285,9 +121,9 @@ def _cluster(members: list[Member]) -> Cluster:
 def _check_addresses(members: list[Member]) -> None:
     """``etcd-member-no-address`` on a member that needs one (unless its addresses have errors)."""
     for m in members:
-        if m.address is None and _needs_address(m):
-            found = _error_at(m, ADDRESS_SOURCES)
-            m.faults.append(_no_address(m, found.mark if found is not None else None))
+        if m.address is None and needs_address(m):
+            found = error_at(m, ADDRESS_SOURCES)
+            m.faults.append(no_address(m, found.mark if found is not None else None))
             if found is not None:
                 continue  # the wrong type or bad address is the host's error
             message = (
@@ -295,7 +131,9 @@ def _check_addresses(members: list[Member]) -> None:
                 "'network: addresses' (or a .network unit with Address=), or set "
                 + ", ".join(URL_KEYS)
             )
-            m.host.diagnostics.append(_error(m.host, "etcd-member-no-address", message, m.origin))
+            m.host.diagnostics.append(
+                member_error(m.host, "etcd-member-no-address", message, m.origin)
+            )
 
 
 def _check_names(members: list[Member]) -> None:
@@ -306,15 +144,15 @@ def _check_names(members: list[Member]) -> None:
             reason = (
                 f"members '{first.host.stem}' and '{m.host.stem}' have the same name '{m.name}'"
             )
-            m.faults.append((reason, f"the second member named '{m.name}'", _name_mark(m)))
+            m.faults.append((reason, f"the second member named '{m.name}'", name_mark(m)))
             m.host.diagnostics.append(
-                _error(
+                member_error(
                     m.host,
                     "etcd-duplicate-name",
                     f"etcd member name '{m.name}' is also the name of "
                     f"the member in {first.host.source}",
-                    _name_mark(m),
-                    (("first member with this name", _name_mark(first)),),
+                    name_mark(m),
+                    (("first member with this name", name_mark(first)),),
                 )
             )
 
@@ -344,7 +182,7 @@ def _report_incomplete(members: list[Member], hosts: list[Host]) -> None:
     for m in members:
         if not m.faults:
             m.host.diagnostics.append(
-                _error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
+                member_error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
             )
     member_hosts = {id(m.host) for m in members}
     for host in hosts:
@@ -356,18 +194,13 @@ def _report_incomplete(members: list[Member], hosts: list[Host]) -> None:
             host.diagnostics.append(replace(found.for_host(host.name), related=notes))
 
 
-def _name_mark(m: Member) -> Mark:
-    node = m.section.get("name")
-    return node.mark if node is not None else m.origin
-
-
 def _token(members: list[Member]) -> tuple[Node, bool]:
     """The fleet-wide token (and whether a member set it), else a default from the names.
 
     Members whose token differs from the most common one (ties: the first
     member's, by name) get ``etcd-token-mismatch`` at their value.
     """
-    given = [(m, n, t) for m in members if (t := scalar_text(n := m.section.get(_TOKEN)))]
+    given = [(m, n, t) for m in members if (t := node_text(n := m.section.get(TOKEN_KEY)))]
     if not given:
         return Node(default_token([m.name for m in members]), members[0].origin), False
     counts = Counter(t for _, _, t in given)
@@ -381,7 +214,7 @@ def _token(members: list[Member]) -> tuple[Node, bool]:
 
 
 def _token_mismatch(host: Host, text: str, value: str, node: Node, reference: Node) -> Diagnostic:
-    return _error(
+    return member_error(
         host,
         "etcd-token-mismatch",
         f"initial_cluster_token '{text}' differs from the fleet's '{value}': "
@@ -402,7 +235,7 @@ def default_token(names: list[str]) -> str:
 
 def _fill_member(member: Member, cluster: Cluster) -> None:
     _check_initial_cluster(member, cluster)
-    _check_plain_urls(member)
+    check_plain_urls(member)
     values: dict[str, str] = {"name": member.name}
     if member.address is not None:
         values.update(_own_urls(member))
@@ -418,25 +251,6 @@ def _fill_member(member: Member, cluster: Cluster) -> None:
         f"etcd initial_cluster={cluster.initial_cluster}",
         f"etcd initial_cluster_token={cluster.token.value}",
     ]
-
-
-def _check_plain_urls(member: Member) -> None:
-    """An http:// URL of the member's own under TLS: etcd serves plain http there,
-    so the certificates hostiso issues would protect nothing."""
-    if member.scheme != "https":
-        return
-    for key in URL_KEYS:
-        node = member.section.get(key)
-        text = scalar_text(node)
-        if node is None or text is None or "http://" not in text:
-            continue
-        message = (
-            f"etcd TLS is on (etcd_tls defaults to true) but {key} uses http://: etcd "
-            "serves plain http there; write https:// or set etcd_tls: false on the members"
-        )
-        member.host.diagnostics.append(
-            warning("etcd-plain-url", message, ("etcd", key), node.mark).for_host(member.host.name)
-        )
 
 
 def _own_urls(member: Member) -> dict[str, str]:
@@ -496,7 +310,7 @@ def parse_initial_cluster(text: str) -> dict[str, list[str]]:
 
 def _check_initial_cluster(member: Member, cluster: Cluster) -> None:
     node = member.section.get("initial_cluster")
-    given = _text(member.section, "initial_cluster")
+    given = option_text(member.section, "initial_cluster")
     if node is None or given is None:
         return
     problems = cluster_differences(
@@ -504,7 +318,7 @@ def _check_initial_cluster(member: Member, cluster: Cluster) -> None:
     )
     if problems:
         member.host.diagnostics.append(
-            _error(
+            member_error(
                 member.host,
                 "etcd-cluster-mismatch",
                 "initial_cluster disagrees with the fleet's etcd members: "
@@ -581,10 +395,3 @@ def _tls_message(tls: bool) -> str:
         "etcd_tls only applies to etcd members, and this host is not one: it reaches "
         f"the cluster with {how}; remove etcd_tls here or set it on the members"
     )
-
-
-def _error(
-    host: Host, code: str, message: str, mark: Mark, related: tuple[tuple[str, Mark], ...] = ()
-) -> Diagnostic:
-    path: Path = ("etcd",)
-    return replace(error(code, message, path, mark).for_host(host.name), related=related)

@@ -23,15 +23,20 @@ def write_private(path: Path, data: bytes) -> None:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    make_dir(path.parent)
+    """No per-file checks on the way: the directory is made only when the
+    temp file cannot be created, and a directory at ``path`` makes the rename
+    fail with EISDIR (the temp file is removed)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        fd = os.open(tmp, flags, 0o600)
+    except FileNotFoundError:
+        make_dir(path.parent)
+        fd = os.open(tmp, flags, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)  # the umask may have narrowed it; never past 0600
             fh.write(data)
-        os.chmod(tmp, 0o600)  # the umask may have narrowed it; never widen past 0600
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -87,18 +92,15 @@ def private_dir(path: Path) -> None:
 
 
 def orphaned_outputs(build_dir: Path, out_dir: Path, stems: Iterable[str]) -> list[Path]:
-    """Outputs of hosts not in ``stems``: regular files named ``<stem>.ign`` or
-    ``<stem>.d`` in ``build_dir`` and ``<stem>.iso`` in ``out_dir``, nothing else
-    (no hidden files, no directories, no symlinks)."""
-    keep = set(stems)
+    """The outputs of ``stems`` (hosts hostiso built, whose host file is gone):
+    ``build_dir/<stem>.ign``, ``build_dir/<stem>.d`` and ``out_dir/<stem>.iso``
+    that are regular files (no directories, no symlinks).  A name that could not
+    be a host file's stem (empty, hidden, with a ``/``) is skipped."""
     found = []
-    for directory, suffix in ((build_dir, ".ign"), (build_dir, ".d"), (out_dir, ".iso")):
-        if not directory.is_dir():
+    for stem in stems:
+        if not stem or stem.startswith(".") or "/" in stem or "\0" in stem:
             continue
-        for entry in os.scandir(directory):
-            stem = entry.name.removesuffix(suffix)
-            if stem == entry.name or not stem or stem.startswith(".") or stem in keep:
-                continue
-            if entry.is_file(follow_symlinks=False):
-                found.append(directory / entry.name)
+        for path in (build_dir / f"{stem}.ign", build_dir / f"{stem}.d", out_dir / f"{stem}.iso"):
+            if path.is_file() and not path.is_symlink():
+                found.append(path)
     return sorted(found)

@@ -6,7 +6,9 @@ call :func:`sort_diagnostics` first for file order.  ``text``/``colored`` are
 for people (source line and caret), ``parsable`` (after yamllint) for editors
 and grep, ``json`` and ``sarif`` for tools, ``github`` for Actions annotations.
 A diagnostic without a mark is located as ``<host NAME>`` when it belongs to
-one host and ``<fleet>`` otherwise.
+one host and ``<fleet>`` otherwise.  A mark on line 0 (:func:`file_mark`) names
+a whole file, an output that cannot be written: it is shown as ``FILE``, with no
+source line, line or column.
 """
 
 from __future__ import annotations
@@ -35,6 +37,20 @@ REDACTED = "********"
 
 # The line breaks YAML (PyYAML and libyaml) counts, so line numbers agree.
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def file_mark(file: str) -> Mark:
+    """A mark for a whole file (``PATH: error: MESSAGE``), not a place in it."""
+    return Mark(file, 0, 0)
+
+
+def _has_position(mark: Mark) -> bool:
+    return mark.line > 0
+
+
+def _mark_text(mark: Mark) -> str:
+    """``file:line:col``, or ``file`` for a :func:`file_mark`."""
+    return str(mark) if _has_position(mark) else mark.file
 
 
 class SourceReader:
@@ -75,6 +91,14 @@ class SourceReader:
         return split_lines(data.decode("utf-8", errors="replace"))
 
 
+class NoSource(SourceReader):
+    """Quotes nothing: for inputs that must never be echoed (``pack``'s config
+    is one line holding every key and password hash of the host)."""
+
+    def line(self, file: str, number: int) -> str | None:
+        return None
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as YAML counts them; a leading BOM is dropped (YAML skips it too)."""
     return _LINE_BREAK.split(text.removeprefix("\ufeff"))
@@ -89,7 +113,7 @@ Formatter = Callable[[Sequence[Diagnostic], SourceReader], str]
 def where(diagnostic: Diagnostic) -> str:
     """``file:line:col``, else ``<host NAME>``, else ``<fleet>``."""
     if diagnostic.mark is not None:
-        return str(diagnostic.mark)
+        return _mark_text(diagnostic.mark)
     if diagnostic.host is not None:
         return f"<host {diagnostic.host}>"
     return "<fleet>"
@@ -274,10 +298,11 @@ def parsable(diagnostics: Sequence[Diagnostic], source: SourceReader) -> str:
 
 def _json_diagnostic(d: Diagnostic) -> dict[str, Any]:
     m = d.mark
+    placed = m is not None and _has_position(m)
     return {
         "file": m.file if m else None,
-        "line": m.line if m else None,
-        "col": m.col if m else None,
+        "line": m.line if m and placed else None,
+        "col": m.col if m and placed else None,
         "severity": str(d.severity),
         "code": d.code,
         "message": d.message,
@@ -315,7 +340,9 @@ def escape_property(value: str) -> str:
 def _workflow_command(name: str, mark: Mark | None, title: str, message: str) -> str:
     props: list[tuple[str, str]] = []
     if mark is not None:
-        props += [("file", mark.file), ("line", str(mark.line)), ("col", str(mark.col))]
+        props.append(("file", mark.file))
+    if mark is not None and _has_position(mark):
+        props += [("line", str(mark.line)), ("col", str(mark.col))]
     props.append(("title", title))
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in props if value)
     return f"::{name} {joined}::{escape_data(message)}"
@@ -345,12 +372,10 @@ def _artifact_location(file: str, root: str | os.PathLike[str] | None) -> dict[s
 
 
 def _physical(mark: Mark, root: str | os.PathLike[str] | None) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": _artifact_location(mark.file, root),
-            "region": {"startLine": mark.line, "startColumn": mark.col},
-        }
-    }
+    location: dict[str, Any] = {"artifactLocation": _artifact_location(mark.file, root)}
+    if _has_position(mark):
+        location["region"] = {"startLine": mark.line, "startColumn": mark.col}
+    return {"physicalLocation": location}
 
 
 def _sarif_result(

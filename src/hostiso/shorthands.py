@@ -64,7 +64,7 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
         for item in additions:
             kind = item.pop("kind")
             if kind == "unit":
-                units.append(from_plain(item, mark))
+                units.append(yield_enable(from_plain(item, mark), _user_unit(tree, item["name"])))
             else:
                 item["contents"] = {"inline": item["contents"]}
                 files.append(from_plain(item, mark))
@@ -75,6 +75,45 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
         existing = storage.value.get("files")
         ours = (existing.value if existing else []) + _files_after_user(tree, files)
         storage.value["files"] = Node(ours + files, tree.mark)
+
+
+ENABLE_KEYS = ("enabled", "enable")
+
+
+def yield_enable(generated: Node, user: Node | None) -> Node:
+    """ct's generated unit without its ``enable: true`` when the user's unit of
+    that name says ``enabled`` or ``enable`` itself: the user's choice wins.
+
+    Ignition 2.x enables a unit whose (deprecated) ``enable`` is true and, for
+    ``enabled: false``, then also writes a disable preset; systemd takes the
+    first preset that matches, so ``enable: true`` next to ``enabled: false``
+    would leave the unit enabled.
+    """
+    if user is None or not any(_set(user, key) for key in ENABLE_KEYS):
+        return generated
+    if not isinstance(generated.value, dict) or "enable" not in generated.value:
+        return generated
+    rest = {k: v for k, v in generated.value.items() if k != "enable"}
+    return Node(rest, generated.mark, generated.key_mark)
+
+
+def _set(node: Node, key: str) -> bool:
+    child = node.get(key)
+    return child is not None and child.value is not None
+
+
+def _user_unit(tree: Node, name: object) -> Node | None:
+    """The user's ``systemd.units`` entry named ``name`` (the merge's key), if any."""
+    systemd = tree.get("systemd")
+    units = systemd.get("units") if systemd is not None else None
+    if units is None or not isinstance(units.value, list):
+        return None
+    entries: list[Node] = units.value
+    for unit in entries:
+        key = unit.get("name")
+        if key is not None and key.value == name:
+            return unit
+    return None
 
 
 def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:

@@ -221,6 +221,7 @@ def _splice(
         found = by_key.get(_key(item, key))
         if found is not None:
             merged.add(id(found[1]))
+            item = shorthands.yield_enable(item, found[1])
             item = merge.merge(item, found[1], (*path, 0), generated=True)
             origin = (*path, found[0])
         generated.append((origin, item))

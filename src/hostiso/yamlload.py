@@ -452,7 +452,8 @@ def _scalar(node: yaml.Node, file: str, problems: list[Diagnostic]) -> Any:
     try:
         return _CONSTRUCTOR.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
-        problems.append(
-            error("yaml-value", str(exc).splitlines()[0], mark=_mark(file, node.start_mark))
-        )
-        return None
+        message = str(exc).splitlines()[0]
+    except Exception:  # an explicit tag on a value it cannot read: !!int x, !!bool maybe
+        message = f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}"
+    problems.append(error("yaml-value", message, mark=_mark(file, node.start_mark)))
+    return None
