@@ -474,3 +474,18 @@ def test_error_without_a_path(
     tmp_path: Path, files: dict[str, str], expected: list[str], built: list[str]
 ) -> None:
     assert build(fleet(tmp_path, files)) == (1, expected, built)
+
+
+def test_a_host_file_that_does_not_load_is_named_on_the_members(tmp_path: Path) -> None:
+    """It may be a member nobody can see; the others build, and say the cluster may change."""
+    root = fleet(tmp_path, {"configs/c4.yaml": "groups: [controller\n"})
+    rc, lines, built = build(root)
+    assert rc == 1
+    assert lines == [
+        "configs/c4.yaml:2:1: [error] did not find expected ',' or ']' (while parsing a flow "
+        "sequence) (yaml-syntax)",
+        "overlays/controller.yaml:1:1: [warning] the etcd cluster was derived without "
+        "configs/c4.yaml, which does not load: if it is a member, initial_cluster changes once "
+        "it is fixed (rebuild before installing) (etcd-host-unreadable)",
+    ]
+    assert built == sorted(HOSTS)

@@ -102,6 +102,27 @@ def derive_fleet(hosts: list[Host]) -> None:
     _report_incomplete(members, hosts)
     _even_members(members)
     _tls_not_member(members, hosts)
+    _unreadable_hosts(members, hosts)
+
+
+def _unreadable_hosts(members: list[Member], hosts: list[Host]) -> None:
+    """A host file that does not load may be a member nobody can see: say so on the
+    members' side too, since their initial_cluster would change once it loads."""
+    unreadable = [h for h in hosts if h.user is None and h.failed]
+    if not unreadable:
+        return
+    names = ", ".join(h.source for h in unreadable)
+    message = (
+        f"the etcd cluster was derived without {names}, which does not load: if it is "
+        "a member, initial_cluster changes once it is fixed (rebuild before installing)"
+    )
+    for member in members:
+        if not member.host.failed:
+            member.host.diagnostics.append(
+                warning("etcd-host-unreadable", message, ("etcd",), member.origin).for_host(
+                    member.host.name
+                )
+            )
 
 
 # --- the cluster ----------------------------------------------------------------
