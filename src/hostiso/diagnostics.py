@@ -9,10 +9,14 @@ it.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 Path = tuple[str | int, ...]
+
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""What YAML (and so every mark's line number) counts as a line break."""
 
 
 class Severity(enum.IntEnum):

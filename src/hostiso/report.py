@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
@@ -24,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hostiso import __version__
-from hostiso.diagnostics import Diagnostic, Mark, Severity, format_path
+from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, Severity, format_path
 
 TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -36,7 +35,6 @@ SECRET_CODES = frozenset({"plaintext-password"})
 REDACTED = "********"
 
 # The line breaks YAML (PyYAML and libyaml) counts, so line numbers agree.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def file_mark(file: str) -> Mark:
@@ -101,7 +99,7 @@ class NoSource(SourceReader):
 
 def split_lines(text: str) -> list[str]:
     """Lines as YAML counts them; a leading BOM is dropped (YAML skips it too)."""
-    return _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    return LINE_BREAK.split(text.removeprefix("\ufeff"))
 
 
 Formatter = Callable[[Sequence[Diagnostic], SourceReader], str]
@@ -120,11 +118,11 @@ def where(diagnostic: Diagnostic) -> str:
 
 
 def _one_line(message: str) -> str:
-    return _LINE_BREAK.sub(" ", message)
+    return LINE_BREAK.sub(" ", message)
 
 
 def _indent_continuation(message: str) -> str:
-    return _LINE_BREAK.sub("\n    ", message)
+    return LINE_BREAK.sub("\n    ", message)
 
 
 def _lines_output(lines: Sequence[str]) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from hostiso.diagnostics import Diagnostic, Mark, error
+from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, error
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -147,7 +147,6 @@ def from_plain(value: Any, mark: Mark) -> Node:
 
 
 # The line breaks YAML counts (as report.split_lines), so line numbers agree.
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _mark(file: str, m: Any) -> Mark:
@@ -319,7 +318,7 @@ class _Converter:
     def lines(self) -> list[str]:
         """The file's lines, split once, on the first block scalar."""
         if self._lines is None:
-            self._lines = _LINE_BREAK.split(self.text)
+            self._lines = LINE_BREAK.split(self.text)
         return self._lines
 
     def convert(self, node: yaml.Node) -> Node:
