@@ -34,8 +34,6 @@ SECRET_CODES = frozenset({"plaintext-password"})
 (from the mark's column on) replaced by :data:`REDACTED`, never as is."""
 REDACTED = "********"
 
-# The line breaks YAML (PyYAML and libyaml) counts, so line numbers agree.
-
 
 def file_mark(file: str) -> Mark:
     """A mark for a whole file (``PATH: error: MESSAGE``), not a place in it."""
