@@ -10,7 +10,7 @@ PYTHON ?= python3
 VENV := .venv
 VENV_STAMP := $(VENV)/.installed
 HOSTISO := $(VENV)/bin/hostiso
-SOURCES := pyproject.toml $(wildcard src/hostiso/*.py src/hostiso/*/*.py)
+SOURCES := pyproject.toml $(wildcard src/hostiso/*.py src/hostiso/*/*.py src/hostiso/*/*/*.py src/hostiso/*/*/*/*.py)
 CONFIGS := $(sort $(wildcard configs/*.yaml))
 # sorted as hostiso sorts build/.hosts (configs/a-b.yaml sorts before configs/a.yaml)
 HOSTS := $(sort $(patsubst configs/%.yaml,%,$(CONFIGS)))
@@ -63,6 +63,7 @@ lint-code: $(VENV_STAMP) ## ruff and mypy on the code
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 check: test lint-code ## everything CI runs
 

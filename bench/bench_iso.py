@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from hostiso import iso
+from hostiso.media import iso
 
 EPOCH = 1_700_000_000
 

@@ -107,8 +107,8 @@ def profile(root: Path) -> None:
     import cProfile
     import pstats
 
-    from hostiso.fleet import Layout
-    from hostiso.lint import lint
+    from hostiso.load.fleet import Layout
+    from hostiso.pipeline.lint import lint
 
     profiler = cProfile.Profile()
     profiler.runcall(lint, Layout(root))

@@ -131,3 +131,18 @@ def build_ok(root: Path, *hosts: str, env: Mapping[str, str] | None = None) -> N
     """``hostiso build [HOST...]`` succeeds without a word."""
     rc, out, err = run(["build", *hosts], root, env=env)
     assert (rc, out, err) == (0, "", ""), err
+
+
+# An etcd fleet with TLS, shared by the etcd TLS, secrets and no-leak tests.
+MEMBERS = ("ctl-1", "ctl-2", "ctl-3")
+CORE_KEY_LOGIN = f'passwd:\n  users:\n    - name: core\n      ssh_authorized_keys: ["{SSH_KEY}"]\n'
+
+
+def tls_fleet(root: Path, all_yaml: str = "") -> Path:
+    files = {
+        "overlays/all.yaml": CORE_KEY_LOGIN + "network: {interface: eth0}\nflannel: ~\n" + all_yaml,
+        "configs/w-1.yaml": "network:\n  addresses: [10.0.0.21/24]\n",
+    }
+    for i, host in enumerate(MEMBERS, 1):
+        files[f"configs/{host}.yaml"] = f"groups: [etcd]\nnetwork:\n  addresses: [10.0.0.1{i}/24]\n"
+    return write_fleet(root, files)

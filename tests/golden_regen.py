@@ -23,7 +23,7 @@ stable while etcd TLS issues fresh certificates on every build; a TLS case
 can instead ship a ``secrets/pki/`` whose certificates the build reuses.
 
 ``python tests/golden_regen.py`` (``make golden``) rewrites every
-``expected/``; tests/test_golden.py rebuilds each case and fails on any
+``expected/``; tests/emit/test_golden.py rebuilds each case and fails on any
 difference.
 """
 

@@ -1,0 +1,80 @@
+"""Checks that need the whole fleet: names and labels that must be unique.
+
+Each check sees every host at once and runs in linear time (one dict pass),
+so a 10,000-host fleet costs no more per host than a 10-host one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
+from hostiso.load.fleet import Host
+from hostiso.media.iso import volume_label
+
+Claim = tuple[Any, Path, str]
+"""A value a host claims for itself, where it set it, and how to describe it."""
+
+
+def hostname_claims(host: Host) -> Iterable[Claim]:
+    yield host.name, ("hostname",), "hostname"
+
+
+def label_claims(host: Host) -> Iterable[Claim]:
+    yield iso_label(host), ("iso_label",), "ISO volume label"
+
+
+def iso_label(host: Host) -> str:
+    explicit = host.plain().get("iso_label")
+    return explicit if isinstance(explicit, str) and explicit else volume_label(host.name)
+
+
+UNIQUE_CHECKS: dict[str, Callable[[Host], Iterable[Claim]]] = {
+    "duplicate-hostname": hostname_claims,
+    "duplicate-iso-label": label_claims,
+}
+
+
+def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable[Claim]]) -> None:
+    """Every host in a group claiming the same value gets an error citing another."""
+    groups: dict[Any, list[tuple[Host, Path, str, Mark | None]]] = {}
+    for host in hosts:
+        if host.tree is None:
+            continue
+        for value, path, what in claims(host):
+            groups.setdefault(value, []).append((host, path, what, _mark(host, path)))
+    for value, members in groups.items():
+        if len({id(m[0]) for m in members}) < 2:
+            continue
+        if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
+            continue  # the same hostname twice: that error already says it all
+        names = [m[0].name for m in members]
+        for i, (host, path, what, mark) in enumerate(members):
+            other, _, _, other_mark = members[1] if i == 0 else members[0]
+            # hosts that share a hostname are told apart by their file stems
+            tag = host.stem if names.count(host.name) > 1 else host.name
+            related = (("also claimed here", other_mark),) if other_mark else ()
+            host.diagnostics.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    code,
+                    f"{what} '{value}' is also used by host {other.stem} ({other_mark})",
+                    path,
+                    mark,
+                    tag,
+                    related,
+                )
+            )
+
+
+def _mark(host: Host, path: Path) -> Mark | None:
+    node = host.tree.get(str(path[0])) if host.tree else None
+    if node is not None and len(path) == 1:
+        return node.mark
+    return Mark(host.source, 1, 1)
+
+
+def check_fleet(hosts: list[Host]) -> None:
+    for code, claims in UNIQUE_CHECKS.items():
+        check_unique(hosts, code, claims)

@@ -1,0 +1,70 @@
+"""``hostiso build [HOST...]``: build build/<host>.ign and out/<host>.iso."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path as FsPath
+
+from hostiso.cli.io import (
+    CONFIG_EXIT,
+    IO,
+    USAGE_EXIT,
+    add_fleet_options,
+    check_root,
+    emit,
+    make_dirs,
+    source_date_epoch,
+)
+
+HELP = "build build/<host>.ign and out/<host>.iso"
+SPECS = ("2.2.0", "2.3.0")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_fleet_options(p)
+    p.add_argument("hosts", nargs="*", metavar="HOST", help="host stems (default: all)")
+    p.add_argument("--queue", help="read host stems from this file, then remove it")
+    p.add_argument("--spec", choices=SPECS, default="2.3.0")
+    p.add_argument("--build-dir", default="build")
+    p.add_argument("--out-dir", default="out")
+
+
+def _stems(args: argparse.Namespace) -> list[str] | None:
+    stems: list[str] = list(args.hosts)
+    if args.queue:
+        queue = FsPath(args.queue)
+        try:
+            stems += [s for s in queue.read_text().split() if s]
+            queue.unlink()
+        except FileNotFoundError:
+            pass
+        return list(dict.fromkeys(stems))
+    return stems or None
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    from hostiso.load.fleet import Layout
+    from hostiso.pipeline.build import BuildOptions, build
+
+    epoch = source_date_epoch(io.env)
+    if isinstance(epoch, str):
+        io.stderr.write(f"hostiso: error: {epoch}\n")
+        return USAGE_EXIT
+    if not check_root(args.root, io):
+        return USAGE_EXIT
+    root = FsPath(args.root)
+    options = BuildOptions(
+        spec=args.spec,
+        epoch=epoch,
+        build_dir=root / args.build_dir,
+        out_dir=root / args.out_dir,
+        prune=not args.hosts,
+    )
+    try:
+        make_dirs(options.build_dir, options.out_dir)
+        result = build(Layout(root), _stems(args), options)
+    except OSError as exc:
+        io.stderr.write(f"{exc.filename}: error: {exc.strerror}\n")
+        return CONFIG_EXIT
+    items = emit(result.diagnostics, io, args.format, args.root)
+    return CONFIG_EXIT if any(d.is_error for d in items) else 0

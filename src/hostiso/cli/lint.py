@@ -1,0 +1,32 @@
+"""``hostiso lint``: check the whole fleet, build nothing."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path as FsPath
+
+from hostiso.cli.build import SPECS
+from hostiso.cli.io import CONFIG_EXIT, IO, USAGE_EXIT, add_fleet_options, check_root, emit
+from hostiso.diagnostics import report
+
+HELP = "check the whole fleet without building"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_fleet_options(p)
+    p.add_argument("--strict", action="store_true", help="warnings fail too")
+    p.add_argument("--spec", choices=SPECS, default="2.3.0")
+
+
+def run(args: argparse.Namespace, io: IO) -> int:
+    from hostiso.load.fleet import Layout
+    from hostiso.pipeline.lint import lint
+
+    if not check_root(args.root, io):
+        return USAGE_EXIT
+    found = lint(Layout(FsPath(args.root)), args.spec)
+    items = emit(found, io, args.format, args.root, documents=True)
+    failing = [d for d in items if d.is_error or args.strict]
+    if items and io.isatty():
+        io.stderr.write(report.summary(items) + "\n")
+    return CONFIG_EXIT if failing else 0

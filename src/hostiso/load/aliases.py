@@ -1,0 +1,67 @@
+"""Bounds on YAML aliases: no cycles, and no document that expands past a limit.
+
+Aliases are copied when a document becomes a tree, so ``&a [*a, *a]`` chains
+(a "billion laughs") would otherwise eat the machine's memory.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+MAX_NODES = 1_000_000
+"""Values one file may expand to: aliases are copied, so ``&a [*a, *a]`` chains
+(a "billion laughs") would otherwise eat the machine's memory."""
+
+
+class AliasError(Exception):
+    """Internal: a recursive or runaway alias; becomes a diagnostic in :func:`_convert`."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _sizes(root: yaml.Node) -> dict[int, int]:
+    """How many values each collection expands to once aliases are copied.
+
+    Raises AliasError at the anchored value of a cycle (``&a [*a]``).
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if not isinstance(node, yaml.CollectionNode):
+            return 1
+        if id(node) in active:
+            raise AliasError("this anchored value contains an alias to itself (a cycle)", node)
+        if id(node) not in sizes:
+            active.add(id(node))
+            sizes[id(node)] = min(1 + sum(size(c) for c in _children(node)), MAX_NODES + 1)
+            active.discard(id(node))
+        return sizes[id(node)]
+
+    size(root)
+    return sizes
+
+
+def check_expansion(root: yaml.Node) -> None:
+    """Refuse a document that expands past MAX_NODES, at the smallest value that does."""
+    sizes = _sizes(root)
+    node = root
+    if sizes.get(id(node), 1) <= MAX_NODES:
+        return
+    while True:
+        big = [c for c in _children(node) if sizes.get(id(c), 1) > MAX_NODES]
+        if not big:
+            break
+        node = big[0]
+    raise AliasError(f"this value expands to more than {MAX_NODES:,} values (aliases)", node)

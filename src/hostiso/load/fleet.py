@@ -1,0 +1,284 @@
+"""Loading the fleet: host files, their overlays, the merged effective tree.
+
+A fleet is a directory with ``configs/<host>.yaml`` and ``overlays/*.yaml``.
+A host's layers are ``overlays/all.yaml`` (if present), then
+``overlays/<group>.yaml`` for each of its groups in order, then the host file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from hostiso.diagnostics import Diagnostic, Mark, Path, error
+from hostiso.load import formats, hostschema, merge
+from hostiso.load.schema import validate
+from hostiso.load.yamlload import Node, load_file, node_at, to_plain
+
+BUILTIN_GROUPS = frozenset({"etcd"})
+HOST_ONLY_KEYS = ("groups",)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a fleet's files live; ``display`` paths are relative to ``root``."""
+
+    root: FsPath
+
+    @property
+    def configs(self) -> FsPath:
+        return self.root / "configs"
+
+    @property
+    def overlays(self) -> FsPath:
+        return self.root / "overlays"
+
+    @property
+    def files(self) -> FsPath:
+        return self.root / "files"
+
+    @property
+    def secrets(self) -> FsPath:
+        return self.root / "secrets"
+
+    def display(self, path: FsPath) -> str:
+        try:
+            return os.path.relpath(path, self.root) if self.root != FsPath(".") else str(path)
+        except ValueError:  # pragma: no cover - other drive on Windows
+            return str(path)
+
+    def host_stems(self) -> list[str]:
+        if not self.configs.is_dir():
+            return []
+        return sorted(
+            p.name[:-5]
+            for p in self.configs.iterdir()
+            if p.name.endswith(".yaml") and not p.name.startswith(".")
+        )
+
+
+VALUE_ERRORS = frozenset(
+    {
+        "unknown-key",
+        "relative-path",
+        "bad-unit-name",
+        "plaintext-password",
+        "etcd-cluster-incomplete",
+    }
+)
+"""Errors about one value (or another host) that leave this host's tree well typed."""
+
+
+@dataclass
+class Host:
+    stem: str
+    source: str
+    name: str = ""
+    groups: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    user: Node | None = None
+    """The layers the user wrote (overlays, then the host file), merged."""
+    tree: Node | None = None
+    """The effective tree: the generated base layer under the user's layers."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    root: FsPath = FsPath(".")
+    """The fleet directory; ``source`` and ``inputs`` are relative to it."""
+    writes: bool = True
+    """False when nothing may be created on disk (lint)."""
+    tls: Any = None
+    """The etcd TLS plan of this host (``etcdtls.TlsPlan``), issued only at build time."""
+    fleet_facts: list[str] = field(default_factory=list)
+    """What this host's output took from other hosts (etcd members, templates).
+
+    The build stores their digest in the depfile and rebuilds a host whose
+    digest changed even when make did not ask for it: make cannot see that a
+    new etcd member was added in another file."""
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    @property
+    def blocked(self) -> bool:
+        """An error that leaves the tree unfit for the later checks (a wrong type, bad YAML).
+
+        A host that failed only on values (:data:`VALUE_ERRORS`) still goes
+        through expansion and the lint rules, so one run reports every
+        problem; it is never compiled or built.
+        """
+        return any(d.is_error and d.code not in VALUE_ERRORS for d in self.diagnostics)
+
+    _plain: tuple[Node, dict[str, Any]] | None = field(default=None, repr=False)
+
+    def plain(self) -> dict[str, Any]:
+        """The effective config as plain data (cached once expanded; do not mutate)."""
+        if self.tree is not None and self._plain is not None and self._plain[0] is self.tree:
+            return self._plain[1]
+        value = to_plain(self.tree if self.tree is not None else self.user)
+        result = value if isinstance(value, dict) else {}
+        if self.tree is not None:
+            self._plain = (self.tree, result)
+        return result
+
+    def locate(self, path: Path) -> Mark | None:
+        return locate(self.tree if self.tree is not None else self.user, path)
+
+
+def locate(tree: Node | None, path: Path) -> Mark | None:
+    """The mark of the value at ``path``, or of its nearest existing parent."""
+    node = tree
+    mark = tree.mark if tree else None
+    for part in path:
+        if node is None:
+            break
+        child: Node | None = None
+        if isinstance(part, str) and isinstance(node.value, dict):
+            child = node.value.get(part)
+        elif isinstance(part, int) and isinstance(node.value, list) and part < len(node.value):
+            child = node.value[part]
+        if child is None:
+            break
+        node, mark = child, child.mark
+    return mark
+
+
+AT_KEY = frozenset({"unknown-key", "ignition-user-create-deprecated"})
+"""Problems with a key itself, placed at the key rather than at its value."""
+
+
+def place_at(tree: Node | None, diagnostic: Diagnostic) -> Diagnostic:
+    """A diagnostic placed at its path (unless it has a mark); see :data:`AT_KEY`."""
+    if diagnostic.mark is not None:
+        return diagnostic
+    if diagnostic.code in AT_KEY:
+        node = node_at(tree, diagnostic.path)
+        if node is not None and node.key_mark is not None:
+            return diagnostic.at(node.key_mark)
+    return diagnostic.at(locate(tree, diagnostic.path))
+
+
+class OverlayCache:
+    """Each overlay file is read and checked once per fleet."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._cache: dict[str, tuple[Node | None, list[Diagnostic]]] = {}
+
+    def get(self, name: str) -> tuple[str, Node | None, list[Diagnostic]] | None:
+        path = self.layout.overlays / f"{name}.yaml"
+        display = self.layout.display(path)
+        if display not in self._cache:
+            if not path.is_file():
+                return None
+            node, problems = load_file(str(path), display)
+            if node is not None:
+                problems += _check_overlay(node)
+            self._cache[display] = (node, problems)
+        node, problems = self._cache[display]
+        return display, node, problems
+
+
+def _check_overlay(node: Node) -> list[Diagnostic]:
+    problems = []
+    for key in HOST_ONLY_KEYS:
+        child = node.get(key)
+        if child is not None:
+            problems.append(
+                error(
+                    "host-only-key",
+                    f"'{key}' can only be set in a host file",
+                    (key,),
+                    child.key_mark or child.mark,
+                )
+            )
+    return problems
+
+
+def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
+    path = layout.configs / f"{stem}.yaml"
+    host = Host(stem=stem, source=layout.display(path), name=stem)
+    host.inputs.append(host.source)
+    node, problems = load_file(str(path), host.source)
+    host.diagnostics += problems
+    if node is None:
+        return host
+    if not isinstance(node.value, dict):
+        host.diagnostics.append(error("wrong-type", "a host file must be a mapping", (), node.mark))
+        return host
+    _merge(host, _layers(host, node, overlays))
+    return host
+
+
+def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
+    groups_node = node.get("groups")
+    groups: list[tuple[str, Node]] = []
+    if groups_node is not None and isinstance(groups_node.value, list):
+        # anything that is not a list of strings is reported by the schema
+        groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
+    host.groups = [g for g, _ in groups]
+    layers = []
+    for name, gnode in [("all", None), *groups]:
+        found = overlays.get(name)
+        if found is None:
+            if gnode is not None and name not in BUILTIN_GROUPS:
+                host.diagnostics.append(_missing_overlay(name, gnode, overlays.layout))
+            continue
+        display, layer, problems = found
+        host.inputs.append(display)
+        host.diagnostics += problems
+        if layer is not None:
+            layers.append(layer)
+    layers.append(node)
+    return layers
+
+
+def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:
+    expected = layout.display(layout.overlays / f"{name}.yaml")
+    return error(
+        "missing-overlay",
+        f"group '{name}' has no overlay: {expected} does not exist",
+        ("groups",),
+        gnode.mark,
+    )
+
+
+def _merge(host: Host, layers: list[Node]) -> None:
+    host.user = merge.merge_layers(layers)
+
+
+def check_schema(host: Host) -> None:
+    """Types, unknown keys and value formats of the merged (rendered) tree."""
+    if host.user is None:
+        return
+    host.diagnostics += validate(host.user, hostschema.HOST)
+    hostname = host.user.get("hostname")
+    if hostname is not None and isinstance(hostname.value, str):
+        host.name = hostname.value
+    elif formats.check_hostname(host.stem):
+        host.diagnostics.append(
+            error(
+                "bad-hostname",
+                f"the file name '{host.stem}' is not a valid hostname; "
+                "rename the file or set 'hostname:'",
+                (),
+                Mark(host.source, 1, 1),
+            )
+        )
+
+
+def read_fleet(
+    layout: Layout, stems: list[str] | None = None, *, writes: bool = True
+) -> list[Host]:
+    """Every host's layers, loaded and merged (no templates, no checks yet).
+
+    ``writes=False`` (lint) tells the steps to create nothing on disk: no
+    fleet secret, no CA, no certificates.
+    """
+    overlays = OverlayCache(layout)
+    hosts = [load_host(layout, stem, overlays) for stem in (stems or layout.host_stems())]
+    for host in hosts:
+        host.root = layout.root
+        host.writes = writes
+    return hosts

@@ -1,0 +1,51 @@
+"""Make dependency files: what each host's outputs were made from.
+
+``build/<host>.d`` names the host file, every overlay it used and any other
+input the build read, with an empty rule for each input (as ``gcc -MP``
+does) so that deleting an overlay makes the host rebuild instead of
+breaking make.  A comment line records the digest of the host's fleet facts
+(see ``Host.fleet_facts``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path as FsPath
+
+from hostiso.load.fleet import Host
+
+
+def _escape(path: str) -> str:
+    return path.replace("$", "$$").replace(" ", "\\ ").replace("#", "\\#")
+
+
+FACTS_PREFIX = "# fleet-facts: "
+
+
+def facts_digest(host: Host) -> str:
+    """A digest of what the host took from the rest of the fleet ("" for nothing)."""
+    if not host.fleet_facts:
+        return ""
+    return hashlib.sha256("\n".join(host.fleet_facts).encode()).hexdigest()[:32]
+
+
+def stored_digest(path: FsPath) -> str | None:
+    """The digest recorded by the last build, or None when there was none."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(FACTS_PREFIX):
+            return line[len(FACTS_PREFIX) :]
+    return ""
+
+
+def render(host: Host, *targets: FsPath) -> str:
+    inputs = list(dict.fromkeys(host.inputs))
+    lines = [FACTS_PREFIX + facts_digest(host)] if host.fleet_facts else []
+    lines += [
+        " ".join(_escape(str(t)) for t in targets) + ": " + " ".join(_escape(i) for i in inputs)
+    ]
+    lines += [f"{_escape(i)}:" for i in inputs[1:]]
+    return "\n".join(lines) + "\n"
