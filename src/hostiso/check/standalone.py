@@ -92,6 +92,7 @@ def _passwords(node: Node) -> Iterator[Diagnostic]:
                 "use 'password_hash' (from `hostiso passwd`)",
                 (*path, "password"),
                 plaintext.mark,
+                blocking=False,
             )
         password_file = user.get("password_file")
         if password_file is not None:

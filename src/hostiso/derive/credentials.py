@@ -90,7 +90,7 @@ def _refuse_plaintext(user: Node, path: tuple[str | int, ...]) -> list[Diagnosti
         "a plaintext 'password' must not be written in a config (it ends up in git); "
         "use 'password_hash' (from `hostiso passwd`) or 'password_file: secrets/FILE'"
     )
-    return [error("plaintext-password", message, (*path, "password"), node.mark)]
+    return [error("plaintext-password", message, (*path, "password"), node.mark, blocking=False)]
 
 
 def _resolve_user(

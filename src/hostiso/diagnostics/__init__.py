@@ -48,6 +48,14 @@ class Diagnostic:
     mark: Mark | None = None
     host: str | None = None
     related: tuple[tuple[str, Mark], ...] = ()
+    blocking: bool = field(default=True, compare=False)
+    """An error that leaves the host's tree unfit for the later steps (a wrong
+    type, a missing value).  Errors about one value that leave the tree well
+    typed (an unknown key, a relative path, a plaintext password, another
+    member's fault) are made with ``blocking=False``: the host still goes
+    through every check, so all its problems are reported at once."""
+    at_key: bool = field(default=False, compare=False)
+    """A problem with a key itself: placed at the key rather than its value."""
 
     @property
     def is_error(self) -> bool:
@@ -67,12 +75,22 @@ class Diagnostic:
         return f"{where}: {self.severity}: {self.message}"
 
 
-def error(code: str, message: str, path: Path = (), mark: Mark | None = None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, path, mark)
+def error(
+    code: str,
+    message: str,
+    path: Path = (),
+    mark: Mark | None = None,
+    *,
+    blocking: bool = True,
+    at_key: bool = False,
+) -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, path, mark, blocking=blocking, at_key=at_key)
 
 
-def warning(code: str, message: str, path: Path = (), mark: Mark | None = None) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, message, path, mark)
+def warning(
+    code: str, message: str, path: Path = (), mark: Mark | None = None, *, at_key: bool = False
+) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, path, mark, at_key=at_key)
 
 
 @dataclass

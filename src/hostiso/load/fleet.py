@@ -59,18 +59,6 @@ class Layout:
         )
 
 
-VALUE_ERRORS = frozenset(
-    {
-        "unknown-key",
-        "relative-path",
-        "bad-unit-name",
-        "plaintext-password",
-        "etcd-cluster-incomplete",
-    }
-)
-"""Errors about one value (or another host) that leave this host's tree well typed."""
-
-
 @dataclass
 class Host:
     stem: str
@@ -104,11 +92,11 @@ class Host:
     def blocked(self) -> bool:
         """An error that leaves the tree unfit for the later checks (a wrong type, bad YAML).
 
-        A host that failed only on values (:data:`VALUE_ERRORS`) still goes
-        through expansion and the lint rules, so one run reports every
-        problem; it is never compiled or built.
+        A host that failed only on values (errors made with ``blocking=False``)
+        still goes through expansion and the lint rules, so one run reports
+        every problem; it is never compiled or built.
         """
-        return any(d.is_error and d.code not in VALUE_ERRORS for d in self.diagnostics)
+        return any(d.is_error and d.blocking for d in self.diagnostics)
 
     _plain: tuple[Node, dict[str, Any]] | None = field(default=None, repr=False)
 
@@ -144,15 +132,12 @@ def locate(tree: Node | None, path: Path) -> Mark | None:
     return mark
 
 
-AT_KEY = frozenset({"unknown-key", "ignition-user-create-deprecated"})
-"""Problems with a key itself, placed at the key rather than at its value."""
-
-
 def place_at(tree: Node | None, diagnostic: Diagnostic) -> Diagnostic:
-    """A diagnostic placed at its path (unless it has a mark); see :data:`AT_KEY`."""
+    """A diagnostic placed at its path (unless it has a mark), at the key when
+    it is about the key itself (``at_key``)."""
     if diagnostic.mark is not None:
         return diagnostic
-    if diagnostic.code in AT_KEY:
+    if diagnostic.at_key:
         node = node_at(tree, diagnostic.path)
         if node is not None and node.key_mark is not None:
             return diagnostic.at(node.key_mark)

@@ -48,7 +48,7 @@ def _s(doc: str = "", **kw: Any) -> Scalar:
 _INT = Scalar(kind="integer")
 _BOOL = Scalar(kind="boolean")
 _STRS = ListOf(item=_s())
-_PATH = _s("absolute path", check=check_abs_path, code="relative-path")
+_PATH = _s("absolute path", check=check_abs_path, code="relative-path", blocking=False)
 _MODE = Scalar(kind="integer", doc="file mode; write it in octal, like 0644")
 
 _VERIFICATION = Obj(fields={"hash": Obj(fields={"function": _s(enum=("sha512",)), "sum": _s()})})
@@ -130,14 +130,14 @@ _RAID = Obj(
 
 _DROPIN = Obj(
     fields={
-        "name": _s(check=check_dropin_name, code="bad-unit-name"),
+        "name": _s(check=check_dropin_name, code="bad-unit-name", blocking=False),
         "contents": _s(),
     },
     required=("name",),
 )
 _UNIT = Obj(
     fields={
-        "name": _s(check=check_unit_name, code="bad-unit-name"),
+        "name": _s(check=check_unit_name, code="bad-unit-name", blocking=False),
         "enable": _BOOL,
         "enabled": _BOOL,
         "mask": _BOOL,
@@ -148,7 +148,7 @@ _UNIT = Obj(
 )
 _NETWORKD_UNIT = Obj(
     fields={
-        "name": _s(check=check_networkd_name, code="bad-unit-name"),
+        "name": _s(check=check_networkd_name, code="bad-unit-name", blocking=False),
         "contents": _s(),
         "dropins": ListOf(item=_DROPIN),
     },

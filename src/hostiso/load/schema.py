@@ -60,6 +60,8 @@ class Scalar(Type):
     check: Check | None = None
     enum: tuple[Any, ...] = ()
     code: str = "bad-value"
+    blocking: bool = True
+    """False where a bad value still leaves the tree well typed (a relative path)."""
 
     def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
         if self.kind == "string" and node.text is not None:
@@ -72,12 +74,13 @@ class Scalar(Type):
             return
         if self.enum and value not in self.enum:
             choices = ", ".join(str(e) for e in self.enum)
-            out.append(error(self.code, f"'{value}' is not one of: {choices}", path, node.mark))
+            message = f"'{value}' is not one of: {choices}"
+            out.append(error(self.code, message, path, node.mark, blocking=self.blocking))
             return
         if self.check is not None:
             problem = self.check(value)
             if problem:
-                out.append(error(self.code, problem, path, node.mark))
+                out.append(error(self.code, problem, path, node.mark, blocking=self.blocking))
 
     def _type_ok(self, value: Any) -> bool:
         if self.kind == "string":
@@ -174,7 +177,8 @@ class Obj(Type):
             message += f"; did you mean '{close[0]}'?"
         else:
             message += f" (known keys: {', '.join(sorted(self.fields))})"
-        return error("unknown-key", message, (*path, key), child.key_mark or child.mark)
+        mark = child.key_mark or child.mark
+        return error("unknown-key", message, (*path, key), mark, blocking=False, at_key=True)
 
     def json_schema(self) -> dict[str, Any]:
         # validate() skips a null value (the merge rules' reset), so every key takes null

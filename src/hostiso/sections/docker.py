@@ -37,6 +37,8 @@ def translate_docker(
                     "unknown-key",
                     f"unknown key '{key}'{did_you_mean(str(key), ['flags'])}",
                     ("docker", str(key)),
+                    blocking=False,
+                    at_key=True,
                 )
             )
     flags, found = _check_flags(body.get("flags"), texts or {})

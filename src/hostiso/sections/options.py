@@ -269,9 +269,10 @@ def _unknown(
     key: str, table: OptionTable, skipped: set[str], path: Path, elsewhere: Mapping[str, str]
 ) -> Diagnostic:
     if key in elsewhere:
-        return error("unknown-key", f"'{key}' is not an option of {elsewhere[key]}", path)
+        message = f"'{key}' is not an option of {elsewhere[key]}"
+        return error("unknown-key", message, path, blocking=False, at_key=True)
     hint = did_you_mean(key, [*table, *skipped])
-    return error("unknown-key", f"unknown key '{key}'{hint}", path)
+    return error("unknown-key", f"unknown key '{key}'{hint}", path, blocking=False, at_key=True)
 
 
 def check_templating(values: Mapping[str, str | int | bool], path: Path) -> list[Diagnostic]:

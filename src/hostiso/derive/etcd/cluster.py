@@ -203,15 +203,16 @@ def _report_incomplete(members: list[Member], hosts: list[Host]) -> None:
     for m in members:
         if not m.faults:
             m.host.diagnostics.append(
-                member_error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
+                member_error(
+                    m.host, "etcd-cluster-incomplete", message, m.origin, notes, blocking=False
+                )
             )
     member_hosts = {id(m.host) for m in members}
     for host in hosts:
         node = host.user.get("flannel") if host.user is not None else None
         if node is not None and id(host) not in member_hosts:
-            found = error(
-                "etcd-cluster-incomplete", message, ("flannel",), node.key_mark or node.mark
-            )
+            mark = node.key_mark or node.mark
+            found = error("etcd-cluster-incomplete", message, ("flannel",), mark, blocking=False)
             host.diagnostics.append(replace(found.for_host(host.name), related=notes))
 
 

@@ -308,7 +308,14 @@ def name_mark(m: Member) -> Mark:
 
 
 def member_error(
-    host: Host, code: str, message: str, mark: Mark, related: tuple[tuple[str, Mark], ...] = ()
+    host: Host,
+    code: str,
+    message: str,
+    mark: Mark,
+    related: tuple[tuple[str, Mark], ...] = (),
+    *,
+    blocking: bool = True,
 ) -> Diagnostic:
     path: Path = ("etcd",)
-    return replace(error(code, message, path, mark).for_host(host.name), related=related)
+    found = error(code, message, path, mark, blocking=blocking)
+    return replace(found.for_host(host.name), related=related)

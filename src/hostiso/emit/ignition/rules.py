@@ -234,6 +234,7 @@ def _user(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
         "ignition-user-create-deprecated",
         "the create object has been deprecated in favor of user-level options",
         (*path, "create"),
+        at_key=True,
     )
     for key in USER_FIELDS:
         value = obj.get(key)
