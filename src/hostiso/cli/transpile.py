@@ -23,7 +23,7 @@ from hostiso.emit.v2.common import DEFAULT_SPEC, SPECS, to_json
 from hostiso.load import hostschema, merge
 from hostiso.load.fleet import place_at
 from hostiso.load.schema import validate
-from hostiso.load.yamlload import Node, from_plain, load_text, to_plain
+from hostiso.load.yamlload import Node, load_text, to_plain
 from hostiso.util import fsutil
 
 BOOL_FLAGS = ("pretty", "strict", "help", "h", "version")
@@ -176,23 +176,11 @@ def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) ->
     tree.value.update(plain_sections)
     before: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
     after: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
-    plain = to_plain(node)
-    texts = shorthands.scalar_texts(node)
-    for key, translate in sorted(shorthands.SECTIONS):
-        section = node.get(key)
-        if section is None and not (key == "update" and node.get("locksmith") is not None):
-            continue
-        additions, found = translate(plain, texts)
-        problems += [place_at(node, d) for d in found]
-        mark = section.mark if section is not None else node.mark
-        for item in additions:
-            kind = item.pop("kind")
-            if kind != "unit":
-                kind = "file"
-                item["contents"] = {"inline": item["contents"]}
-            (before if key in _BEFORE_USER[kind] else after)[kind].append(
-                (key, from_plain(item, mark))
-            )
+    found: list[Diagnostic] = []
+    for entry in shorthands.translate_sections(node, found):
+        side = before if entry.section in _BEFORE_USER[entry.kind] else after
+        side[entry.kind].append((entry.section, entry.node))
+    problems += [place_at(node, d) for d in found]
     origins.update(_splice(tree, ("systemd", "units"), before["unit"], after["unit"]))
     origins.update(_splice(tree, ("storage", "files"), before["file"], after["file"]))
     return tree

@@ -10,6 +10,7 @@ Generated nodes carry the mark of the shorthand that produced them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hostiso import sections
@@ -52,6 +53,32 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
     """
     units: list[Node] = []
     files: list[Node] = []
+    for entry in translate_sections(tree, problems):
+        if entry.kind == "unit":
+            units.append(yield_enable(entry.node, _user_unit(tree, entry.node.value["name"].value)))
+        else:
+            files.append(entry.node)
+    if units:
+        base["systemd"] = Node({"units": Node(units, tree.mark)}, tree.mark)
+    if files:
+        storage = base.setdefault("storage", Node({}, tree.mark))
+        existing = storage.value.get("files")
+        ours = (existing.value if existing else []) + _files_after_user(tree, files)
+        storage.value["files"] = Node(ours + files, tree.mark)
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A unit or file one of ct's sections generates, in CLC shape."""
+
+    section: str  # the section's key: "etcd"
+    kind: str  # "unit" or "file"
+    node: Node  # marked at the section
+
+
+def translate_sections(tree: Node, problems: list[Diagnostic]) -> list[Generated]:
+    """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``."""
+    out: list[Generated] = []
     clc = to_plain(tree)
     texts = scalar_texts(tree)
     for key, translate in SECTIONS:
@@ -63,18 +90,11 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
         mark = node.mark if node is not None else tree.mark
         for item in additions:
             kind = item.pop("kind")
-            if kind == "unit":
-                units.append(yield_enable(from_plain(item, mark), _user_unit(tree, item["name"])))
-            else:
+            if kind != "unit":
+                kind = "file"
                 item["contents"] = {"inline": item["contents"]}
-                files.append(from_plain(item, mark))
-    if units:
-        base["systemd"] = Node({"units": Node(units, tree.mark)}, tree.mark)
-    if files:
-        storage = base.setdefault("storage", Node({}, tree.mark))
-        existing = storage.value.get("files")
-        ours = (existing.value if existing else []) + _files_after_user(tree, files)
-        storage.value["files"] = Node(ours + files, tree.mark)
+            out.append(Generated(key, kind, from_plain(item, mark)))
+    return out
 
 
 ENABLE_KEYS = ("enabled", "enable")
