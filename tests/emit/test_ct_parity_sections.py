@@ -16,6 +16,8 @@ import pytest
 
 from hostiso.derive import shorthands
 from hostiso.diagnostics import Diagnostic
+from hostiso.load import hostschema
+from hostiso.load.schema import validate
 from hostiso.load.yamlload import load_text, to_plain
 
 ETCD = "[Service]\n{env}ExecStart=\nExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS"
@@ -25,6 +27,7 @@ FLANNEL = "[Service]\n{env}ExecStart=\nExecStart=/usr/lib/coreos/flannel-wrapper
 def expand(text: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     node, problems = load_text(text, "t.yaml")
     assert node is not None and problems == []
+    validate(node, hostschema.HOST)  # puts the text of `proxy: on` in place, as the build does
     base, diags = shorthands.expand(node, None)
     plain = to_plain(base)
     assert isinstance(plain, dict)

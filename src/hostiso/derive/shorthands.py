@@ -16,7 +16,6 @@ from typing import Any, Protocol
 from hostiso import sections
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.load.yamlload import Node, from_plain, to_plain
-from hostiso.sections.options import Texts
 
 STATIC_NETWORK_UNIT = "10-static.network"
 
@@ -80,12 +79,11 @@ def translate_sections(tree: Node, problems: list[Diagnostic]) -> list[Generated
     """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``."""
     out: list[Generated] = []
     clc = to_plain(tree)
-    texts = scalar_texts(tree)
     for key, translate in SECTIONS:
         node = tree.get(key)
         if node is None and not (key == "update" and tree.get("locksmith") is not None):
             continue
-        additions, found = translate(clc, texts)
+        additions, found = translate(clc)
         problems.extend(found)
         mark = node.mark if node is not None else tree.mark
         for item in additions:
@@ -162,59 +160,28 @@ def _path_of(node: Node) -> object:
     return child.value if child is not None else None
 
 
-def scalar_texts(tree: Node) -> dict[tuple[str | int, ...], str]:
-    """Source texts of the numbers and booleans in ct's service sections."""
-    texts: dict[tuple[str | int, ...], str] = {}
-
-    def walk(node: Node, path: tuple[str | int, ...]) -> None:
-        if isinstance(node.value, dict):
-            for key, child in node.value.items():
-                walk(child, (*path, key))
-        elif isinstance(node.value, list):
-            for index, child in enumerate(node.value):
-                walk(child, (*path, index))
-        elif node.text is not None:
-            texts[path] = node.text
-
-    for key in ("etcd", "flannel", "docker", "update", "locksmith"):
-        node = tree.get(key)
-        if node is not None:
-            walk(node, (key,))
-    return texts
+def _etcd(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_etcd(clc.get("etcd"))
 
 
-def _etcd(
-    clc: dict[str, Any], texts: Texts | None = None
-) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_etcd(clc.get("etcd"), texts)
+def _flannel(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_flannel(clc.get("flannel"))
 
 
-def _flannel(
-    clc: dict[str, Any], texts: Texts | None = None
-) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_flannel(clc.get("flannel"), texts)
+def _docker(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_docker(clc.get("docker"))
 
 
-def _docker(
-    clc: dict[str, Any], texts: Texts | None = None
-) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_docker(clc.get("docker"), texts)
-
-
-def _update(
-    clc: dict[str, Any], texts: Texts | None = None
-) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_update(clc.get("update"), clc.get("locksmith"), texts)
+def _update(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+    return sections.translate_update(clc.get("update"), clc.get("locksmith"))
 
 
 class Translator(Protocol):
-    """``(clc, texts=None) -> (additions, diagnostics)``; *texts* comes from
-    :func:`scalar_texts` (without it, numbers and booleans given to string
-    options are spelled the canonical way: ``true``, not ``on``)."""
+    """``(clc) -> (additions, diagnostics)``; the host schema has already put
+    the source text of numbers and booleans given to string options in place
+    (``on`` stays ``on``; see ``load.schema.keep_text``)."""
 
-    def __call__(
-        self, clc: dict[str, Any], texts: Texts | None = None, /
-    ) -> tuple[list[dict[str, Any]], list[Diagnostic]]: ...
+    def __call__(self, clc: dict[str, Any], /) -> tuple[list[dict[str, Any]], list[Diagnostic]]: ...
 
 
 #: In ct's order: its converters run in the order of their source files.

@@ -10,10 +10,11 @@ version accepts).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hostiso.diagnostics import Diagnostic, Path
 from hostiso.load.formats import (
     check_abs_path,
     check_dropin_name,
@@ -27,7 +28,8 @@ from hostiso.load.formats import (
     check_networkd_name,
     check_unit_name,
 )
-from hostiso.load.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type
+from hostiso.load.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type, keep_text
+from hostiso.load.yamlload import Node
 from hostiso.media.iso import validate_label
 from hostiso.sections import (
     DEFAULT_ETCD_VERSION,
@@ -37,6 +39,10 @@ from hostiso.sections import (
     LOCKSMITH_OPTIONS,
     UPDATE_OPTIONS,
     Option,
+    docker,
+    etcd,
+    flannel,
+    update,
 )
 from hostiso.sections.update import REBOOT_STRATEGIES, UPDATE_GROUPS
 
@@ -242,6 +248,20 @@ class _Section(MapOf):
     per version); its JSON Schema is ``editor``'s, listing the options."""
 
     editor: Obj = field(default_factory=Obj)
+    text_keys: Callable[[Mapping[str, Any]], Collection[str]] | None = None
+    """The keys whose values are text for this body's version (see keep_text)."""
+
+    def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
+        super().validate(node, path, out)
+        if self.text_keys is None or not isinstance(node.value, dict):
+            return
+        body = {key: child.value for key, child in node.value.items()}
+        for key in self.text_keys(body):
+            child = node.value.get(key)
+            items = child.value if child is not None and isinstance(child.value, list) else [child]
+            for item in items:
+                if isinstance(item, Node):
+                    keep_text(item)
 
     def json_schema(self) -> dict[str, Any]:
         return self.editor.json_schema()
@@ -307,18 +327,32 @@ _with_examples(_UPDATE_FIELDS, {"group": UPDATE_GROUPS})
 _with_examples(_LOCKSMITH_FIELDS, {"reboot_strategy": REBOOT_STRATEGIES})
 
 
-def _section(doc: str, fields: dict[str, Type]) -> Nullable:
-    return Nullable(inner=_Section(editor=Obj(doc=doc, fields=fields)))
+def _section(
+    doc: str, fields: dict[str, Type], text_keys: Callable[[Mapping[str, Any]], Collection[str]]
+) -> Nullable:
+    editor = Obj(doc=doc, fields=fields)
+    return Nullable(inner=_Section(editor=editor, text_keys=text_keys))
 
 
-ETCD = _section("etcd-member.service options (ct's table for the version)", _ETCD_FIELDS)
-FLANNEL = _section("flanneld.service options; flannel: ~ enables the defaults", _FLANNEL_FIELDS)
+ETCD = _section(
+    "etcd-member.service options (ct's table for the version)", _ETCD_FIELDS, etcd.text_keys
+)
+FLANNEL = _section(
+    "flanneld.service options; flannel: ~ enables the defaults",
+    _FLANNEL_FIELDS,
+    flannel.text_keys,
+)
 DOCKER = _section(
     "docker.service options",
     {"flags": ListOf(item=_s(), doc="dockerd flags, joined with spaces into DOCKER_OPTS")},
+    docker.text_keys,
 )
-UPDATE = _section("update settings for /etc/coreos/update.conf", _UPDATE_FIELDS)
-LOCKSMITH = _section("locksmith settings for /etc/coreos/update.conf", _LOCKSMITH_FIELDS)
+UPDATE = _section(
+    "update settings for /etc/coreos/update.conf", _UPDATE_FIELDS, update.update_text_keys
+)
+LOCKSMITH = _section(
+    "locksmith settings for /etc/coreos/update.conf", _LOCKSMITH_FIELDS, update.locksmith_text_keys
+)
 
 
 def check_clc_version(value: int) -> str | None:

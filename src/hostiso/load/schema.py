@@ -54,6 +54,15 @@ def _wrong(node: Node, path: Path, expected: str) -> Diagnostic:
     return error("wrong-type", f"expected {expected}, got {got}", path, node.mark)
 
 
+def keep_text(node: Node) -> None:
+    """Where text is expected, a scalar that loaded as a number or a boolean
+    becomes the text written: ct's YAML library reads `reboot_strategy: off`
+    as "off" and `inline: 0644` as "0644".  This is the one place that
+    happens; later stages read plain strings."""
+    if node.text is not None:
+        node.value = node.text
+
+
 @dataclass(frozen=True)
 class Scalar(Type):
     kind: str = "string"  # string | integer | boolean | number
@@ -64,10 +73,8 @@ class Scalar(Type):
     """False where a bad value still leaves the tree well typed (a relative path)."""
 
     def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
-        if self.kind == "string" and node.text is not None:
-            # ct reads the text of an unquoted number or boolean into a string
-            # field: `reboot_strategy: off` is "off", `inline: 0644` is "0644"
-            node.value = node.text
+        if self.kind == "string":
+            keep_text(node)
         value = node.value
         if not self._type_ok(value):
             out.append(_wrong(node, path, self.kind))

@@ -11,20 +11,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, error, warning
-from hostiso.sections.options import Texts, as_section, did_you_mean, scalar_text
+from hostiso.sections.options import as_section, did_you_mean, scalar_text
 
 UNIT = "docker.service"
 DROPIN = "20-clct-docker.conf"
 
 
+def text_keys(body: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``docker:`` whose values (each flag) ct reads as text."""
+    del body
+    return frozenset({"flags"})
+
+
 def translate_docker(
     section: Mapping[str, Any] | None,
-    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``docker:``; ``None`` (``docker: ~``) is ignored, as ct ignores it.
-
-    *texts* holds the source text of flags that are YAML numbers or booleans.
-    """
+    """Translate ``docker:``; ``None`` (``docker: ~``) is ignored, as ct ignores it."""
     if section is None:
         return [], []
     body, diags = as_section(section, ("docker",))
@@ -41,7 +43,7 @@ def translate_docker(
                     at_key=True,
                 )
             )
-    flags, found = _check_flags(body.get("flags"), texts or {})
+    flags, found = _check_flags(body.get("flags"))
     diags += found
     if any(d.is_error for d in diags):
         return [], diags
@@ -55,7 +57,7 @@ def translate_docker(
     return [unit], diags
 
 
-def _check_flags(raw: Any, texts: Texts) -> tuple[list[str], list[Diagnostic]]:
+def _check_flags(raw: Any) -> tuple[list[str], list[Diagnostic]]:
     """The flags as ct's YAML library reads a list of strings: a number or a
     boolean keeps its source text, a null item is dropped."""
     path = ("docker", "flags")
@@ -70,7 +72,7 @@ def _check_flags(raw: Any, texts: Texts) -> tuple[list[str], list[Diagnostic]]:
     for index, item in enumerate(raw):
         if item is None:
             continue
-        flag = scalar_text(item, texts.get((*path, index)))
+        flag = scalar_text(item)
         if flag is None:
             diags.append(
                 error(

@@ -16,7 +16,6 @@ from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     Option,
     OptionTable,
-    Texts,
     Version,
     as_section,
     assemble_dropin,
@@ -25,6 +24,7 @@ from hostiso.sections.options import (
     parse_table,
     parse_version,
     render_args,
+    string_keys,
 )
 
 UNIT = "etcd-member.service"
@@ -142,14 +142,16 @@ def etcd_option_names(version: str) -> frozenset[str]:
     return frozenset(ETCD_OPTIONS[key]) if key else frozenset()
 
 
+def text_keys(body: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``etcd:`` whose values ct reads as text, for its version."""
+    _, key, _ = _resolve_version(body)
+    return string_keys(ETCD_OPTIONS[key]) if key is not None else frozenset()
+
+
 def translate_etcd(
     section: Mapping[str, Any] | None,
-    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``etcd:``; ``None`` (``etcd: ~``) is ignored, as ct ignores it.
-
-    *texts* holds the source text of non-string scalars (``proxy: on``).
-    """
+    """Translate ``etcd:``; ``None`` (``etcd: ~``) is ignored, as ct ignores it."""
     if section is None:
         return [], []
     body, diags = as_section(section, ("etcd",))
@@ -165,7 +167,6 @@ def translate_etcd(
         ("etcd",),
         skip=("version",),
         elsewhere=_elsewhere(key, version),
-        texts=texts,
     )
     diags += found + check_templating(values, ("etcd",))
     if any(d.is_error for d in diags):

@@ -15,7 +15,6 @@ from typing import Any
 from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     OptionTable,
-    Texts,
     Version,
     as_section,
     assemble_dropin,
@@ -25,6 +24,7 @@ from hostiso.sections.options import (
     parse_table,
     parse_version,
     render_args,
+    string_keys,
 )
 
 UNIT = "flanneld.service"
@@ -77,14 +77,17 @@ _ETCDCTL_FLAGS = {
 _NETCONFIG_PATH = ("flannel", "network_config")
 
 
+def text_keys(body: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``flannel:`` whose values ct reads as text, for its version."""
+    _, key, _ = _resolve_version(body)
+    table = FLANNEL_OPTIONS.get(key, {}) if key is not None else {}
+    return string_keys(table) | {"network_config"}
+
+
 def translate_flannel(
     section: Mapping[str, Any] | None,
-    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``flannel:``; ``None`` (``flannel: ~``) enables flannel with defaults.
-
-    *texts* holds the source text of non-string scalars (``ip_masq: yes``).
-    """
+    """Translate ``flannel:``; ``None`` (``flannel: ~``) enables flannel with defaults."""
     body, diags = as_section(section, ("flannel",))
     if body is None:
         return [], diags
@@ -93,13 +96,11 @@ def translate_flannel(
     if key is None:
         return [], diags
     table = FLANNEL_OPTIONS.get(key, {})
-    values, found = check_options(
-        body, table, ("flannel",), skip=("version", "network_config"), texts=texts
-    )
+    values, found = check_options(body, table, ("flannel",), skip=("version", "network_config"))
     diags += found + check_templating(values, ("flannel",))
     netconfig = body.get("network_config")
     if isinstance(netconfig, bool | int | float):
-        netconfig = (texts or {}).get(_NETCONFIG_PATH, str(netconfig))
+        netconfig = str(netconfig)
     if netconfig == "":
         netconfig = None  # ct writes nothing for an empty network config
     diags += validate_network_config(netconfig) if netconfig is not None else []

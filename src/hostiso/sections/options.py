@@ -169,8 +169,10 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-#: Source texts of non-string scalars, by logical path (see ``yamlload.Node.text``).
-Texts = Mapping[Path, str]
+def string_keys(table: OptionTable) -> frozenset[str]:
+    """The options of *table* that read a scalar's source text (kind string)."""
+    return frozenset(name for name, option in table.items() if option.kind == "string")
+
 
 #: yaml.v3 (ct's YAML library) reads these strings into a bool field as YAML 1.1 did.
 _YAML11_TRUE = frozenset({"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"})
@@ -193,12 +195,13 @@ def scalar_text(value: Any, text: str | None = None) -> str | None:
 
 
 def check_value(
-    name: str, option: Option, value: Any, path: Path, text: str | None = None
+    name: str, option: Option, value: Any, path: Path
 ) -> tuple[str | int | bool | None, list[Diagnostic]]:
     """Type-check one value; returns the value to render (or None) and diagnostics.
 
     As in ct (yaml.v3): a string option takes any scalar and uses its source
-    text (*text*); an int option takes integers, and floats truncated toward
+    text (the host schema already put the text of ``on`` or ``1.50`` in
+    place, see :func:`text_keys`); an int option takes integers, and floats truncated toward
     zero; a bool option takes booleans and the YAML 1.1 words ``y``/``yes``/
     ``on`` and ``n``/``no``/``off``.  A null value is left unset.
     """
@@ -215,7 +218,7 @@ def check_value(
         if isinstance(value, float) and math.isfinite(value) and abs(value) < 2.0**63:
             return int(value), []
     if option.kind == "string":
-        shown = scalar_text(value, text)
+        shown = scalar_text(value)
         if shown is not None:
             if option.pattern and not re.fullmatch(option.pattern, shown):
                 return None, [
@@ -236,13 +239,12 @@ def check_options(
     path: Path,
     skip: Iterable[str] = (),
     elsewhere: Mapping[str, str] | None = None,
-    texts: Texts | None = None,
 ) -> tuple[dict[str, str | int | bool], list[Diagnostic]]:
     """Validate a section's keys against *table*; return the usable values.
 
     *skip* names keys handled by the caller (``version``).  *elsewhere*
     maps an option that this table lacks to a note on where it is valid.
-    *texts* gives the source text of non-string scalars.  A key set to null
+    A key set to null
     is left out, as ct leaves the option's pointer nil.
     """
     values: dict[str, str | int | bool] = {}
@@ -256,7 +258,7 @@ def check_options(
         if option is None:
             diags.append(_unknown(str(key), table, skipped, key_path, elsewhere or {}))
             continue
-        value, found = check_value(str(key), option, raw, key_path, (texts or {}).get(key_path))
+        value, found = check_value(str(key), option, raw, key_path)
         diags += found
         if value is not None:
             values[str(key)] = value

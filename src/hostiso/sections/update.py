@@ -17,11 +17,11 @@ from typing import Any
 from hostiso.diagnostics import Diagnostic, error, warning
 from hostiso.sections.options import (
     OptionTable,
-    Texts,
     as_section,
     check_options,
     parse_table,
     render_args,
+    string_keys,
 )
 
 PATH = "/etc/coreos/update.conf"
@@ -63,21 +63,29 @@ _CLOCK = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
 _DURATION = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$")
 
 
+def update_text_keys(body: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``update:`` whose values ct reads as text."""
+    del body
+    return string_keys(UPDATE_OPTIONS)
+
+
+def locksmith_text_keys(body: Mapping[str, Any]) -> frozenset[str]:
+    """The keys of ``locksmith:`` whose values ct reads as text."""
+    del body
+    return string_keys(LOCKSMITH_OPTIONS)
+
+
 def translate_update(
     update: Mapping[str, Any] | None,
     locksmith: Mapping[str, Any] | None,
-    texts: Texts | None = None,
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    """Translate ``update:`` and ``locksmith:`` into ``/etc/coreos/update.conf``.
-
-    *texts* holds the source text of non-string scalars (``group: 5``).
-    """
+    """Translate ``update:`` and ``locksmith:`` into ``/etc/coreos/update.conf``."""
     contents, diags = "", []
     if update is not None:
-        text, found = _update_text(update, texts)
+        text, found = _update_text(update)
         contents, diags = text, found
     if locksmith is not None:
-        lines, found = _locksmith_lines(locksmith, texts)
+        lines, found = _locksmith_lines(locksmith)
         contents += ("\n" + "\n".join(lines)) if lines else ""
         diags += found
     if any(d.is_error for d in diags) or not contents:
@@ -86,11 +94,11 @@ def translate_update(
     return [file], diags
 
 
-def _update_text(section: Any, texts: Texts | None) -> tuple[str, list[Diagnostic]]:
+def _update_text(section: Any) -> tuple[str, list[Diagnostic]]:
     body, diags = as_section(section, ("update",))
     if body is None:
         return "", diags
-    values, found = check_options(body, UPDATE_OPTIONS, ("update",), texts=texts)
+    values, found = check_options(body, UPDATE_OPTIONS, ("update",))
     diags += found + _check_update(values)
     parts = []
     for name, option in UPDATE_OPTIONS.items():
@@ -122,11 +130,11 @@ def _check_update(values: Mapping[str, str | int | bool]) -> list[Diagnostic]:
     return diags
 
 
-def _locksmith_lines(section: Any, texts: Texts | None) -> tuple[list[str], list[Diagnostic]]:
+def _locksmith_lines(section: Any) -> tuple[list[str], list[Diagnostic]]:
     body, diags = as_section(section, ("locksmith",))
     if body is None:
         return [], diags
-    values, found = check_options(body, LOCKSMITH_OPTIONS, ("locksmith",), texts=texts)
+    values, found = check_options(body, LOCKSMITH_OPTIONS, ("locksmith",))
     diags += found + check_locksmith({k: str(v) for k, v in values.items()})
     return render_args(LOCKSMITH_OPTIONS, values, fmt="{flag}={value}"), diags
 
