@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, error
-from hostiso.load import aliases
+from hostiso.load import aliases, yamlerrors, yamltext
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -156,10 +156,13 @@ def _mark(file: str, m: Any) -> Mark:
 
 def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document.  An empty document is an empty mapping."""
+    refused = yamltext.refused_characters(text, file)
+    if refused:
+        return None, refused
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_tab_error(exc, text, file) or _syntax_error(exc, text, file)]
+        return None, [yamlerrors.syntax_error(exc, text, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [error("yaml-syntax", str(exc), mark=Mark(file, 1, 1))]
     except RecursionError:
@@ -176,75 +179,17 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
 def load_file(path: str, display: str | None = None) -> tuple[Node | None, list[Diagnostic]]:
     name = display or path
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text: {exc.reason}"
-        return None, [error("yaml-encoding", message, mark=Mark(name, 1, 1))]
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         return None, [error("file-unreadable", exc.strerror or str(exc), mark=Mark(name, 1, 1))]
-    return load_text(text, name)
+    return load_bytes(data, name)
 
 
-def _tab_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic | None:
-    """Tabs in indentation are the classic mistake; say so plainly."""
-    mark = exc.problem_mark
-    if mark is None:
-        return None
-    lines = text.splitlines()
-    for lineno in (mark.line + 1, mark.line):
-        if not 0 < lineno <= len(lines):
-            continue
-        line = lines[lineno - 1]
-        stripped = line.lstrip(" ")
-        if stripped.startswith("\t"):
-            return error(
-                "yaml-tab",
-                "tab character used for indentation; YAML allows only spaces here",
-                mark=Mark(file, lineno, len(line) - len(stripped) + 1),
-            )
-    return None
-
-
-_SECOND_DOCUMENT = (
-    "a second YAML document starts here; a host file or overlay must hold exactly "
-    "one document (remove this '---' and what follows, or merge it into the first)"
-)
-
-
-def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    where = _mark(file, mark) if mark is not None else Mark(file, 1, 1)
-    message = exc.problem or "invalid YAML"
-    if exc.context and "single document" in exc.context:
-        return error("yaml-syntax", _SECOND_DOCUMENT, mark=where)
-    if exc.context:
-        message = f"{message} ({exc.context})"
-    hint = _block_scalar_hint(text, where.line)
-    if hint:
-        message = f"{message}; {hint}"
-    return error("yaml-syntax", message, mark=where)
-
-
-_BLOCK_KEY = re.compile(r"^(\s*)(?:-\s+)?[^#\s][^:#]*:\s*[|>][-+0-9]*\s*(#.*)?$")
-
-
-def _block_scalar_hint(text: str, error_line: int) -> str | None:
-    """Explain the easy mistake of a ``key: |`` block not indented under its key."""
-    lines = text.splitlines()
-    for i in range(min(error_line, len(lines)) - 1, -1, -1):
-        match = _BLOCK_KEY.match(lines[i])
-        if not match:
-            continue
-        key_indent = len(lines[i]) - len(lines[i].lstrip(" "))
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if following.strip() and len(following) - len(following.lstrip(" ")) <= key_indent:
-            return (
-                f"the block scalar started on line {i + 1} needs its text indented "
-                "further than its key"
-            )
-        return None
-    return None
+def load_bytes(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document from a file's bytes, which must be UTF-8."""
+    text, problems = yamltext.text_of(data, file)
+    return (None, problems) if problems else load_text(text, file)
 
 
 class _Converter:
