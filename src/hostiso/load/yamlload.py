@@ -93,10 +93,18 @@ class Node:
 class Block:
     """A block scalar's layout: ``lines[k - 1]`` is the file line where line k of
     its value starts (a folded line may continue on the next file lines), and
-    ``col`` the column of its text."""
+    ``col`` the column of its text.
+
+    A folded (``>``) block also keeps its text unfolded, ``unfolded``: line k
+    of that text is file line ``first + k - 1``.  It differs from the value
+    only in whitespace, so a template error in the value is the same error in
+    it, on the line that holds the mistake (see :func:`unfolded_mark`).
+    """
 
     lines: tuple[int, ...]
     col: int
+    unfolded: str | None = None
+    first: int = 0
 
 
 def line_mark(node: Node, line: int) -> Mark | None:
@@ -109,6 +117,15 @@ def line_mark(node: Node, line: int) -> Mark | None:
     if block is None or not block.lines or line < 1:
         return None
     return Mark(node.mark.file, block.lines[min(line, len(block.lines)) - 1], block.col)
+
+
+def unfolded_mark(node: Node, line: int) -> Mark | None:
+    """Where line ``line`` of a folded block's unfolded text stands in its file."""
+    block = node.block
+    if block is None or block.unfolded is None or line < 1:
+        return None
+    last = block.first + block.unfolded.count("\n")
+    return Mark(node.mark.file, min(block.first + line - 1, last), block.col)
 
 
 def node_at(root: Node | None, path: tuple[str | int, ...]) -> Node | None:
@@ -290,10 +307,22 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
     first = node.start_mark.line + 1  # 0-based index of the first content line
     body = lines[first : max(node.end_mark.line + 1, first)]
     text = next((line for line in body if line.strip(" ")), None)
-    if text is None:
+    indent = _indent(text, value.lstrip("\n")) if text is not None else None
+    if indent is None:
         return None
-    content = value.lstrip("\n")
-    indent = next(
+    folded = node.style == ">"
+    starts = _line_starts(body, indent, folded=folded)
+    where = tuple(first + i + 1 for i in starts)
+    if not folded or not starts:
+        return Block(where, indent + 1)
+    inside = next((i for i, line in enumerate(body) if line[:indent].strip(" ")), len(body))
+    unfolded = "\n".join(line[indent:] for line in body[:inside])
+    return Block(where, indent + 1, unfolded, first + 1)
+
+
+def _indent(text: str, content: str) -> int | None:
+    """The indentation of a block's first text line: the blanks ``content`` lacks."""
+    return next(
         (
             i
             for i in range(len(text) + 1)
@@ -301,10 +330,6 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
         ),
         None,
     )
-    if indent is None:
-        return None
-    starts = _line_starts(body, indent, folded=node.style == ">")
-    return Block(tuple(first + i + 1 for i in starts), indent + 1)
 
 
 def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:
