@@ -94,6 +94,29 @@ CASES: list[tuple[str, str, str, list[str]]] = [
             "[docker-bridge-overlap]"
         ],
     ),
+    (  # a default route overlaps everything by definition: no conflict (issue 11)
+        "default-route-and-default-bridge",
+        "docker:\n  flags: [--mtu=1400]\n",
+        "  routes:\n    - destination: 0.0.0.0/0\n      gateway: 192.168.1.1\n"
+        "    - destination: ::/0\n      gateway: fe80::1\n",
+        [],
+    ),
+    (
+        "default-route-and-bip",
+        "docker:\n  flags: [--bip=10.99.0.1/24]\n",
+        "  routes:\n    - destination: 0.0.0.0/0\n      gateway: 192.168.1.1\n",
+        [],
+    ),
+    (  # any shorter prefix than /0 still overlaps the bridge
+        "route-covering-the-bridge",
+        "docker:\n  flags: [--mtu=1400]\n",
+        "  routes:\n    - destination: 172.16.0.0/12\n      gateway: 192.168.1.1\n",
+        [
+            f"{A}:11:7: warning: Docker's default bridge 172.17.0.0/16 overlaps route "
+            "destination 172.16.0.0/12; the host loses its route there once Docker starts; "
+            "set --bip in docker.flags [docker-bridge-overlap]"
+        ],
+    ),
     (
         "bip-without-prefix",
         "docker:\n  flags: [--bip, 10.99.0.1]\n",
@@ -167,3 +190,38 @@ def test_docker_bip(flags: list[object], expected: tuple[object, int, int] | Non
     bip = docker_bip({"docker": {"flags": flags}})
     got = None if bip is None else (bip.value, bip.path[-1], bip.value_path[-1])
     assert got == expected
+
+
+VMWARE_UNIT = """networkd:
+  units:
+    - name: 00-vmware.network
+      contents: |
+        [Match]
+        Name=ens192
+
+        [Network]
+        Address=10.20.30.40/24
+        DNS=10.20.30.1
+
+        [Route]
+        Destination=0.0.0.0/0
+        Gateway=10.20.30.1
+
+        [Route]
+        Destination=::/0
+        Gateway=fe80::1
+"""
+
+
+def test_a_default_route_passes_transpile_strict(tmp_path: Path) -> None:
+    """The real VMware config of issue 11: docker.service with a default route."""
+    write_fleet(tmp_path, {"in.yaml": VMWARE_UNIT + "docker:\n  flags: [--mtu=1400]\n"})
+    rc, out, err = run(["transpile", "-strict", "-in-file", "in.yaml"], tmp_path)
+    assert (rc, err) == (0, "") and out.startswith("{")
+
+
+def test_a_default_route_is_no_flannel_overlap(tmp_path: Path) -> None:
+    host = f"{LOGIN}{VMWARE_UNIT}{FLANNEL}"
+    write_fleet(tmp_path, {A: host})
+    rc, out, err = run(["lint", "--strict"], tmp_path)
+    assert (rc, out, err) == (0, "", "")

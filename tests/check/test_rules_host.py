@@ -8,10 +8,11 @@ import pytest
 
 from conftest import SSH_KEY, write_fleet
 from hostiso.check.rules.modes import looks_decimal
-from hostiso.check.rules.networkd import NETWORK_SECTIONS, scan_unit
+from hostiso.check.rules.networkd import scan_unit
 from hostiso.cli.io import dedupe
 from hostiso.diagnostics.report import sort_diagnostics
 from hostiso.load.fleet import Layout
+from hostiso.load.unitsections import NETWORK_SECTIONS
 from hostiso.pipeline.lint import lint
 
 Where = tuple[str, str, int, int]

@@ -430,10 +430,11 @@ DUPLICATE_NAME = [
     "configs/c3.yaml:6:3: [error] duplicate key 'name' (first set at line 5) (duplicate-key)",
     "configs/c3.yaml:5:3: [note] first set here (duplicate-key)",
 ]
-BROKEN_NET = (
-    "overlays/net.yaml:3:1: [error] did not find expected ',' or ']' "
-    "(while parsing a flow sequence) (yaml-syntax)"
-)
+BROKEN_NET = [
+    "overlays/net.yaml:2:14: [error] this '[' is never closed: the file ends before its ']' "
+    "(yaml-syntax)",
+    "overlays/net.yaml:2:27: [note] the file ends here (yaml-syntax)",
+]
 
 
 @pytest.mark.parametrize(
@@ -461,10 +462,10 @@ BROKEN_NET = (
             [
                 *c3_incomplete(
                     C3_NO_ADDRESS,
-                    "overlays/net.yaml:3:1: [note] the error in member c3",
-                    "overlays/net.yaml:3:1: [note] member without an address",
+                    "overlays/net.yaml:2:14: [note] the error in member c3",
+                    "overlays/net.yaml:2:14: [note] member without an address",
                 ),
-                BROKEN_NET,
+                *BROKEN_NET,
             ],
             [],
         ),
@@ -483,8 +484,9 @@ def test_a_host_file_that_does_not_load_is_named_on_the_members(tmp_path: Path) 
     rc, lines, built = build(root)
     assert rc == 1
     assert lines == [
-        "configs/c4.yaml:2:1: [error] did not find expected ',' or ']' (while parsing a flow "
-        "sequence) (yaml-syntax)",
+        "configs/c4.yaml:1:9: [error] this '[' is never closed: the file ends before its ']' "
+        "(yaml-syntax)",
+        "configs/c4.yaml:1:20: [note] the file ends here (yaml-syntax)",
         "overlays/controller.yaml:1:1: [warning] the etcd cluster was derived without "
         "configs/c4.yaml, which does not load: if it is a member, initial_cluster changes once "
         "it is fixed (rebuild before installing) (etcd-host-unreadable)",

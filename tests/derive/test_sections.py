@@ -218,11 +218,39 @@ def test_etcd_section_must_be_mapping() -> None:
 
 
 def test_etcd_deprecated_option_warns_and_renders() -> None:
-    units, diags = translate_etcd({"ca_file": "/etc/ca.pem"})
+    units, diags = translate_etcd({"version": "3.3.0", "ca_file": "/etc/ca.pem"})
     assert found(diags) == [("warning", "deprecated-option", ("etcd", "ca_file"))]
     assert only_dropin(units, "etcd-member.service", "20-clct-etcd-member.conf") == (
-        ETCD_HEAD + ' \\\n  --ca-file="/etc/ca.pem"'
+        '[Service]\nEnvironment="ETCD_IMAGE_TAG=v3.3.0"\nExecStart=\n'
+        'ExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS \\\n  --ca-file="/etc/ca.pem"'
     )
+
+
+@pytest.mark.parametrize("version", [None, "3.4.0", "3.5.0", "3.6.1"])
+@pytest.mark.parametrize(
+    ("key", "instead"),
+    [
+        ("ca_file", "trusted_ca_file plus client_cert_auth: true"),
+        ("peer_ca_file", "peer_trusted_ca_file plus peer_client_cert_auth: true"),
+    ],
+)
+def test_etcd_removed_ca_file_is_an_error(version: str | None, key: str, instead: str) -> None:
+    """etcd 3.4 removed --ca-file and --peer-ca-file: etcd would not start with them."""
+    section = {key: "/etc/ca.pem"} if version is None else {"version": version, key: "/x"}
+    units, diags = translate_etcd(section)
+    assert units == []
+    flag = "--" + key.replace("_", "-")
+    shown = version or "3.5.0"
+    removed = [d for d in diags if d.code == "removed-option"]
+    assert [(d.message, d.path, d.is_error, d.at_key) for d in removed] == [
+        (
+            f"etcd {shown} has no {flag} flag (etcd 3.4 removed it, and etcd does not start "
+            f"with it): {instead} replace it",
+            ("etcd", key),
+            True,
+            True,
+        )
+    ]
 
 
 def test_etcd2_proxy_must_be_on_off_or_readonly() -> None:
@@ -241,7 +269,10 @@ def test_etcd_tables() -> None:
     assert set(ETCD_OPTIONS) == set(ETCD_VERSIONS)
     assert len(ETCD_OPTIONS["2.3"]) == 41 and len(ETCD_OPTIONS["3.0"]) == 44
     assert len(ETCD_OPTIONS["3.1"]) == 46 and len(ETCD_OPTIONS["3.2"]) == 48
-    assert len(ETCD_OPTIONS["3.3"]) == 62 and ETCD_OPTIONS["3.5"] == ETCD_OPTIONS["3.3"]
+    assert len(ETCD_OPTIONS["3.3"]) == 62
+    assert len(ETCD_OPTIONS["3.4"]) == 78 and len(ETCD_OPTIONS["3.5"]) == 88
+    assert "ca_file" not in ETCD_OPTIONS["3.4"] and "peer_ca_file" not in ETCD_OPTIONS["3.5"]
+    assert "debug" in ETCD_OPTIONS["3.4"] and "debug" not in ETCD_OPTIONS["3.5"]
     assert ETCD_OPTIONS["3.3"]["auto_compaction_retention"].kind == "string"
     assert ETCD_OPTIONS["3.2"]["auto_compaction_retention"].kind == "int"
     assert etcd_option_names("3.1.2") == frozenset(ETCD_OPTIONS["3.1"])

@@ -147,6 +147,60 @@ ETCD_CASES = [
         ETCD.format(env=""),
         id="empty-section",
     ),
+    pytest.param(  # the issue's real config: Etcd3_5 puts --enable-v2 after the URLs
+        "etcd:\n  version: 3.5.0\n  enable_v2: true\n  name: n1\n"
+        "  listen_peer_urls: http://10.0.0.5:2380\n",
+        ETCD.format(env=tag("ETCD_IMAGE_TAG", "3.5.0"))
+        + args('--name="n1"', '--listen-peer-urls="http://10.0.0.5:2380"', "--enable-v2=true"),
+        id="etcd-3.5-enable-v2-after-listen-peer-urls",
+    ),
+    pytest.param(  # Etcd3_5 field order, the options 3.5 added, none of 3.3's order
+        "etcd:\n  version: 3.5.2\n  unsafe_no_fsync: true\n  log_level: debug\n"
+        "  log_outputs: stderr\n  logger: zap\n  experimental_warning_apply_duration: 200ms\n"
+        "  socket_reuse_port: true\n  enable_v2: false\n  cert_file: /c\n"
+        "  initial_cluster_token: t\n  v2_deprecation: write-only\n  cors: '*'\n",
+        ETCD.format(env=tag("ETCD_IMAGE_TAG", "3.5.2"))
+        + args(
+            "--socket-reuse-port=true",
+            '--initial-cluster-token="t"',
+            "--enable-v2=false",
+            '--v2-deprecation="write-only"',
+            '--cert-file="/c"',
+            '--cors="*"',
+            '--logger="zap"',
+            '--log-outputs="stderr"',
+            '--log-level="debug"',
+            '--experimental-warning-apply-duration="200ms"',
+            "--unsafe-no-fsync=true",
+        ),
+        id="etcd-3.5-order",
+    ),
+    pytest.param(  # the default version is 3.5 (as in the Flatcar ct), without an image tag
+        "etcd:\n  logger: zap\n  enable_v2: true\n  name: n\n",
+        ETCD.format(env="") + args('--name="n"', "--enable-v2=true", '--logger="zap"'),
+        id="etcd-default-is-3.5",
+    ),
+    pytest.param(  # Etcd3_4: debug and log_package_levels last, enable_v2 after compaction
+        "etcd:\n  version: 3.4.13\n  log_package_levels: etcdserver=DEBUG\n  debug: true\n"
+        "  enable_v2: true\n  auto_compaction_mode: periodic\n  pre_vote: true\n"
+        "  experimental_backend_bbolt_freelist_type: map\n  log_outputs: default\n",
+        ETCD.format(env=tag("ETCD_IMAGE_TAG", "3.4.13"))
+        + args(
+            "--pre-vote=true",
+            '--auto-compaction-mode="periodic"',
+            "--enable-v2=true",
+            '--log-outputs="default"',
+            '--experimental-backend-bbolt-freelist-type="map"',
+            "--debug=true",
+            '--log-package-levels="etcdserver=DEBUG"',
+        ),
+        id="etcd-3.4-order",
+    ),
+    pytest.param(  # 3.6 and later: 3.5's table (with a version-too-new warning)
+        "etcd:\n  version: 3.6.0\n  unsafe_no_fsync: false\n",
+        ETCD.format(env=tag("ETCD_IMAGE_TAG", "3.6.0")) + args("--unsafe-no-fsync=false"),
+        id="etcd-3.6-uses-3.5",
+    ),
 ]
 
 
@@ -173,6 +227,15 @@ def test_etcd_unit_is_enabled_with_ct_field() -> None:
         ("etcd:\n  version: 3.3.0\n  max_wals: '44'\n", "wrong-type", ("etcd", "max_wals")),
         ("etcd:\n  version: 2.3.0\n  proxy: maybe\n", "invalid-value", ("etcd", "proxy")),
         ("etcd:\n  name: '{HOSTNAME}'\n", "templating-unsupported", ("etcd", "name")),
+        ("etcd:\n  ca_file: /etc/ca.pem\n", "removed-option", ("etcd", "ca_file")),
+        (
+            "etcd:\n  version: 3.4.0\n  peer_ca_file: /p\n",
+            "removed-option",
+            ("etcd", "peer_ca_file"),
+        ),
+        ("etcd:\n  version: 3.5.0\n  debug: true\n", "unknown-key", ("etcd", "debug")),
+        ("etcd:\n  version: 3.4.0\n  log_output: x\n", "unknown-key", ("etcd", "log_output")),
+        ("etcd:\n  version: 3.3.0\n  logger: zap\n", "unknown-key", ("etcd", "logger")),
     ],
 )
 def test_etcd_errors(yaml_text: str, code: str, path: tuple[str, ...]) -> None:

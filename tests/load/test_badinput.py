@@ -61,9 +61,9 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
             )
         },
         [
-            f"{W}:7:7: error: could not find expected ':' (while scanning a simple key); "
-            "the block scalar started on line 5 needs its text indented further than its key "
-            "[yaml-syntax]",
+            f"{W}:6:7: error: could not find expected ':' (while scanning a simple key that "
+            "starts here); the block scalar started on line 5 needs its text indented further "
+            "than its key [yaml-syntax]",
         ],
     ),
     (
@@ -84,8 +84,7 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "unclosed-flow",
         {W: "groups: [web\n"},
         [
-            f"{W}:2:1: error: did not find expected ',' or ']' (while parsing a flow sequence) "
-            "[yaml-syntax]",
+            f"{W}:1:9: error: this '[' is never closed: the file ends before its ']' [yaml-syntax]",
         ],
     ),
     (
@@ -144,7 +143,8 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         "not-utf8",
         {W: "hostname: caf\udce9\n"},
         [
-            f"{W}:1:1: error: not UTF-8 text: invalid continuation byte [yaml-encoding]",
+            f"{W}:1:14: error: byte 0xE9 is not valid UTF-8; save the file as UTF-8 "
+            "[yaml-encoding]",
         ],
     ),
     # wrong types

@@ -430,6 +430,21 @@ MULTI_LINE = [
         "overlays/all.yaml:7:9",
         NOPE,
     ),
+    (  # folded: the error is on the second of the lines folded into one (issue 11, #13)
+        ">\n        [Service] ExecStart=/bin/true\n        Environment=X={{ vars.nope }}\n",
+        "overlays/all.yaml:6:9",
+        NOPE,
+    ),
+    (  # folded: a syntax error on a folded line, after a kept line break
+        ">\n        a\n\n        b\n        c {% if %}\n        d\n",
+        "overlays/all.yaml:8:9",
+        "template syntax error: Expected an expression, got 'end of statement block'",
+    ),
+    (  # folded with a strip indicator and an error on its last line
+        ">-\n        one\n        two\n        {{ vars.nope }}\n",
+        "overlays/all.yaml:7:9",
+        NOPE,
+    ),
     (  # a quoted multi-line value: at the value, naming the line
         '"[Service]\\nExecStart=/bin/true\\nEnvironment=X={{ vars.nope }}\\n"\n',
         "overlays/all.yaml:4:17",
@@ -449,7 +464,8 @@ def test_multi_line_values_point_at_the_line(
 ) -> None:
     overlay = UNIT_HEAD + contents
     hosts = render(tmp_path, {"overlays/all.yaml": overlay, "configs/h.yaml": "{}\n"})
-    assert problems(hosts["h"]) == [("template-undefined", where, message)]
+    code = "template-syntax" if "syntax" in message else "template-undefined"
+    assert problems(hosts["h"]) == [(code, where, message)]
 
 
 def test_multi_line_syntax_error_line(tmp_path: Path) -> None:
@@ -473,6 +489,23 @@ def test_block_scalar_error_through_the_cli(tmp_path: Path) -> None:
         " 10 |         Environment=X={{ vars.nope }}",
         "    |         ^",
     ]
+
+
+def test_folded_block_error_at_its_line_in_build_and_lint(tmp_path: Path) -> None:
+    """Issue 11, #13: a `>` block starting on line 8, the mistake on line 9."""
+    host = (
+        "hostname: a\nstorage:\n  files:\n    - path: /etc/motd\n      mode: 0644\n"
+        "      contents:\n        inline: >\n          Welcome to\n          {{ host.nmae }}\n"
+    )
+    write_fleet(tmp_path, {"overlays/all.yaml": LOGIN, "configs/a.yaml": host})
+    assert host.splitlines()[7].endswith("Welcome to")  # the block's text starts on line 8
+    for command in ("lint", "build"):
+        rc, out, err = run([command, "--format", "parsable"], tmp_path)
+        assert (rc, out) == (1, "")
+        assert err.splitlines() == [
+            "configs/a.yaml:9:11: [error] undefined in template: no key 'nmae'; did you mean "
+            "'name'? (template-undefined)"
+        ]
 
 
 def test_lint_reports_an_overlay_error_once_at_the_overlay(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from hostiso.diagnostics import Diagnostic
 from hostiso.diagnostics import Path as DiagPath
 from hostiso.emit.compile import compile_clc
 from hostiso.emit.v2.common import DEFAULT_SPEC, SPECS, to_json
-from hostiso.load import hostschema, merge
+from hostiso.load import hostschema, merge, yamltext
 from hostiso.load.fleet import place_at
 from hostiso.load.schema import validate
 from hostiso.load.yamlload import Node, load_text, to_plain
@@ -101,11 +101,13 @@ def run(argv: list[str], io: IO) -> int:
         return 0
     name = opts.in_file or "<stdin>"
     try:
-        text = FsPath(opts.in_file).read_text("utf-8") if opts.in_file else io.stdin.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = FsPath(opts.in_file).read_bytes() if opts.in_file else _read_stdin(io)
+    except OSError as exc:
         io.stderr.write(f"{name}: error: cannot read: {exc}\n")
         return CONFIG_EXIT
-    data, problems = transpile_text(text, name, opts)
+    text, problems = yamltext.text_of(raw, name)
+    data, more = transpile_text(text, name, opts) if not problems else (None, [])
+    problems += more
     shown = emit(problems, io, opts.format, ".", texts={name: text})
     if any(d.is_error or opts.strict for d in shown) or data is None:
         return CONFIG_EXIT
@@ -119,6 +121,15 @@ def run(argv: list[str], io: IO) -> int:
         io.stdout.write(data.decode("utf-8"))
         io.stdout.flush()
     return 0
+
+
+def _read_stdin(io: IO) -> bytes:
+    """stdin's bytes (a text stream without a buffer, in tests: its text as UTF-8)."""
+    buffer = getattr(io.stdin, "buffer", None)
+    if buffer is not None:
+        data: bytes = buffer.read()
+        return data
+    return io.stdin.read().encode("utf-8", "surrogateescape")
 
 
 def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, list[Diagnostic]]:

@@ -15,6 +15,8 @@ Every node keeps the mark of the layer that set it, so diagnostics and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hostiso.diagnostics import Path
 from hostiso.load.yamlload import Node
 
@@ -100,3 +102,28 @@ def _merge_named(base: Node, over: Node, path: Path, key: str, generated: bool) 
                 index[name] = len(items)
             items.append(item)
     return Node(items, over.mark, over.key_mark or base.key_mark)
+
+
+def replace_values(root: Node, replacements: Mapping[Path, Node]) -> Node:
+    """A copy of ``root`` with the nodes at the given paths replaced.
+
+    Only the containers on the way are copied: merged trees share nodes with
+    the overlays (and so with every other host), which must stay untouched.
+    """
+    copies: dict[Path, Node] = {(): _shallow(root)}
+    for path, new in replacements.items():
+        parent = copies[()]
+        for depth in range(1, len(path)):
+            prefix = path[:depth]
+            if prefix not in copies:
+                copies[prefix] = _shallow(parent.value[path[depth - 1]])
+                parent.value[path[depth - 1]] = copies[prefix]
+            parent = copies[prefix]
+        parent.value[path[-1]] = new
+    return copies[()]
+
+
+def _shallow(node: Node) -> Node:
+    value = node.value
+    copied = dict(value) if isinstance(value, dict) else list(value)
+    return Node(copied, node.mark, node.key_mark)

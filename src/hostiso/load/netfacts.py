@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Path
+from hostiso.load.unitsections import NETWORK_SECTIONS
 
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,6 +40,9 @@ class Link:
     gateways: list[tuple[IPAddress, Path]] = field(default_factory=list)
     dns: list[tuple[IPAddress, Path]] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    unread: list[tuple[str, int]] = field(default_factory=list)
+    """Sections networkd skips that hold an ``Address=``: (name, line of its header),
+    or ``("", line)`` for an ``Address=`` before any section header."""
 
 
 @dataclass
@@ -50,19 +54,20 @@ class NetFacts:
         return [a for link in self.links for a in link.addresses]
 
 
-def parse_ini(text: str) -> list[tuple[str, str, str, int]]:
-    """``(section, key, value, line)`` for each assignment of a systemd INI text."""
-    out: list[tuple[str, str, str, int]] = []
-    section = ""
+def parse_ini(text: str) -> list[tuple[str, str, str, int, int]]:
+    """``(section, key, value, line, header line)`` for each assignment of a systemd
+    INI text (the header line is 0 before any section)."""
+    out: list[tuple[str, str, str, int, int]] = []
+    section, header = "", 0
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line[0] in "#;":
             continue
         if line.startswith("[") and line.endswith("]"):
-            section = line[1:-1]
+            section, header = line[1:-1], lineno
         elif "=" in line:
             key, _, value = line.partition("=")
-            out.append((section, key.strip(), value.strip(), lineno))
+            out.append((section, key.strip(), value.strip(), lineno, header))
     return out
 
 
@@ -103,11 +108,14 @@ def link_from_unit(name: str, contents: str, path: Path) -> Link:
             route.clear()
 
     last_section = None
-    for section, key, value, _line in parse_ini(contents):
+    for section, key, value, line, header in parse_ini(contents):
         if section != last_section or (section == "Route" and key in route):
             flush()
         last_section = section
         _assign(link, section, key, value, cpath, route)
+        unread = (section, header or line)
+        if key == "Address" and section not in NETWORK_SECTIONS and unread not in link.unread:
+            link.unread.append(unread)
     flush()
     return link
 

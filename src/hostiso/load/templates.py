@@ -53,9 +53,9 @@ from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.load import hostschema, netfacts
 from hostiso.load.fleet import BUILTIN_GROUPS, Host
 from hostiso.load.jinja import Failure, Undefined, is_template, render
-from hostiso.load.merge import pattern
+from hostiso.load.merge import pattern, replace_values
 from hostiso.load.schema import validate
-from hostiso.load.yamlload import Node, line_mark, to_plain
+from hostiso.load.yamlload import Node, line_mark, to_plain, unfolded_mark
 
 ADDRESS_PATHS = frozenset({("network", "addresses", "*"), ("networkd", "units", "*", "contents")})
 """Values that define addresses: rendered before addresses are known."""
@@ -345,7 +345,9 @@ def _render_round(ctx: HostContext, round_: str, todo: list[tuple[Path, Node]]) 
     for path, node in todo:
         result = ctx.render(node.value, round_)
         if isinstance(result, Failure):
-            problem = replace(_value_error(result, path, node, hint), related=ctx.notes(result))
+            where = _failure_mark(ctx, node, result, round_)
+            problem = _value_error(result, path, node, hint, where)
+            problem = replace(problem, related=ctx.notes(result))
             ctx.host.diagnostics.append(problem.for_host(ctx.name))
         else:
             done[path] = Node(result, node.mark, node.key_mark)
@@ -353,40 +355,33 @@ def _render_round(ctx: HostContext, round_: str, todo: list[tuple[Path, Node]]) 
         ctx.host.user = replace_values(ctx.host.user, done)
 
 
-def _value_error(failure: Failure, path: Path, node: Node, hint: str) -> Diagnostic:
+def _failure_mark(ctx: HostContext, node: Node, failure: Failure, round_: str) -> Mark | None:
+    """The file line of a failure in a block scalar, or None.
+
+    A folded (``>``) block's lines are joined into one: its text is rendered
+    again unfolded, where the same error stands on the line of the mistake.
+    """
+    if failure.line is None:
+        return None
+    unfolded = node.block.unfolded if node.block is not None else None
+    if unfolded is None:
+        return line_mark(node, failure.line)
+    again = ctx.render(unfolded, round_)
+    if isinstance(again, Failure) and again.line is not None and again.code == failure.code:
+        return unfolded_mark(node, again.line)
+    return line_mark(node, failure.line)
+
+
+def _value_error(
+    failure: Failure, path: Path, node: Node, hint: str, mark: Mark | None
+) -> Diagnostic:
     """At the failing line of a block scalar; else at the value, naming the line."""
     message = failure.message
-    mark = line_mark(node, failure.line) if failure.line is not None else None
     if mark is None and "\n" in node.value and failure.line is not None:
         message += f" (line {failure.line} of the template)"
     if hint and failure.code == "template-undefined":
         message += f"; {hint}"
     return error(failure.code, message, path, mark or node.mark)
-
-
-def replace_values(root: Node, replacements: Mapping[Path, Node]) -> Node:
-    """A copy of ``root`` with the nodes at the given paths replaced.
-
-    Only the containers on the way are copied: merged trees share nodes with
-    the overlays (and so with every other host), which must stay untouched.
-    """
-    copies: dict[Path, Node] = {(): _shallow(root)}
-    for path, new in replacements.items():
-        parent = copies[()]
-        for depth in range(1, len(path)):
-            prefix = path[:depth]
-            if prefix not in copies:
-                copies[prefix] = _shallow(parent.value[path[depth - 1]])
-                parent.value[path[depth - 1]] = copies[prefix]
-            parent = copies[prefix]
-        parent.value[path[-1]] = new
-    return copies[()]
-
-
-def _shallow(node: Node) -> Node:
-    value = node.value
-    copied = dict(value) if isinstance(value, dict) else list(value)
-    return Node(copied, node.mark, node.key_mark)
 
 
 # --- contents.template ------------------------------------------------------------

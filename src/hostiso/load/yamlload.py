@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, error
-from hostiso.load import aliases
+from hostiso.load import aliases, yamlerrors, yamltext
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -93,10 +93,18 @@ class Node:
 class Block:
     """A block scalar's layout: ``lines[k - 1]`` is the file line where line k of
     its value starts (a folded line may continue on the next file lines), and
-    ``col`` the column of its text."""
+    ``col`` the column of its text.
+
+    A folded (``>``) block also keeps its text unfolded, ``unfolded``: line k
+    of that text is file line ``first + k - 1``.  It differs from the value
+    only in whitespace, so a template error in the value is the same error in
+    it, on the line that holds the mistake (see :func:`unfolded_mark`).
+    """
 
     lines: tuple[int, ...]
     col: int
+    unfolded: str | None = None
+    first: int = 0
 
 
 def line_mark(node: Node, line: int) -> Mark | None:
@@ -109,6 +117,15 @@ def line_mark(node: Node, line: int) -> Mark | None:
     if block is None or not block.lines or line < 1:
         return None
     return Mark(node.mark.file, block.lines[min(line, len(block.lines)) - 1], block.col)
+
+
+def unfolded_mark(node: Node, line: int) -> Mark | None:
+    """Where line ``line`` of a folded block's unfolded text stands in its file."""
+    block = node.block
+    if block is None or block.unfolded is None or line < 1:
+        return None
+    last = block.first + block.unfolded.count("\n")
+    return Mark(node.mark.file, min(block.first + line - 1, last), block.col)
 
 
 def node_at(root: Node | None, path: tuple[str | int, ...]) -> Node | None:
@@ -156,10 +173,13 @@ def _mark(file: str, m: Any) -> Mark:
 
 def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document.  An empty document is an empty mapping."""
+    refused = yamltext.refused_characters(text, file)
+    if refused:
+        return None, refused
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, [_tab_error(exc, text, file) or _syntax_error(exc, text, file)]
+        return None, [yamlerrors.syntax_error(exc, text, file)]
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         return None, [error("yaml-syntax", str(exc), mark=Mark(file, 1, 1))]
     except RecursionError:
@@ -176,75 +196,17 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
 def load_file(path: str, display: str | None = None) -> tuple[Node | None, list[Diagnostic]]:
     name = display or path
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except UnicodeDecodeError as exc:
-        message = f"not UTF-8 text: {exc.reason}"
-        return None, [error("yaml-encoding", message, mark=Mark(name, 1, 1))]
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         return None, [error("file-unreadable", exc.strerror or str(exc), mark=Mark(name, 1, 1))]
-    return load_text(text, name)
+    return load_bytes(data, name)
 
 
-def _tab_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic | None:
-    """Tabs in indentation are the classic mistake; say so plainly."""
-    mark = exc.problem_mark
-    if mark is None:
-        return None
-    lines = text.splitlines()
-    for lineno in (mark.line + 1, mark.line):
-        if not 0 < lineno <= len(lines):
-            continue
-        line = lines[lineno - 1]
-        stripped = line.lstrip(" ")
-        if stripped.startswith("\t"):
-            return error(
-                "yaml-tab",
-                "tab character used for indentation; YAML allows only spaces here",
-                mark=Mark(file, lineno, len(line) - len(stripped) + 1),
-            )
-    return None
-
-
-_SECOND_DOCUMENT = (
-    "a second YAML document starts here; a host file or overlay must hold exactly "
-    "one document (remove this '---' and what follows, or merge it into the first)"
-)
-
-
-def _syntax_error(exc: yaml.MarkedYAMLError, text: str, file: str) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    where = _mark(file, mark) if mark is not None else Mark(file, 1, 1)
-    message = exc.problem or "invalid YAML"
-    if exc.context and "single document" in exc.context:
-        return error("yaml-syntax", _SECOND_DOCUMENT, mark=where)
-    if exc.context:
-        message = f"{message} ({exc.context})"
-    hint = _block_scalar_hint(text, where.line)
-    if hint:
-        message = f"{message}; {hint}"
-    return error("yaml-syntax", message, mark=where)
-
-
-_BLOCK_KEY = re.compile(r"^(\s*)(?:-\s+)?[^#\s][^:#]*:\s*[|>][-+0-9]*\s*(#.*)?$")
-
-
-def _block_scalar_hint(text: str, error_line: int) -> str | None:
-    """Explain the easy mistake of a ``key: |`` block not indented under its key."""
-    lines = text.splitlines()
-    for i in range(min(error_line, len(lines)) - 1, -1, -1):
-        match = _BLOCK_KEY.match(lines[i])
-        if not match:
-            continue
-        key_indent = len(lines[i]) - len(lines[i].lstrip(" "))
-        following = lines[i + 1] if i + 1 < len(lines) else ""
-        if following.strip() and len(following) - len(following.lstrip(" ")) <= key_indent:
-            return (
-                f"the block scalar started on line {i + 1} needs its text indented "
-                "further than its key"
-            )
-        return None
-    return None
+def load_bytes(data: bytes, file: str) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document from a file's bytes, which must be UTF-8."""
+    text, problems = yamltext.text_of(data, file)
+    return (None, problems) if problems else load_text(text, file)
 
 
 class _Converter:
@@ -345,10 +307,22 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
     first = node.start_mark.line + 1  # 0-based index of the first content line
     body = lines[first : max(node.end_mark.line + 1, first)]
     text = next((line for line in body if line.strip(" ")), None)
-    if text is None:
+    indent = _indent(text, value.lstrip("\n")) if text is not None else None
+    if indent is None:
         return None
-    content = value.lstrip("\n")
-    indent = next(
+    folded = node.style == ">"
+    starts = _line_starts(body, indent, folded=folded)
+    where = tuple(first + i + 1 for i in starts)
+    if not folded or not starts:
+        return Block(where, indent + 1)
+    inside = next((i for i, line in enumerate(body) if line[:indent].strip(" ")), len(body))
+    unfolded = "\n".join(line[indent:] for line in body[:inside])
+    return Block(where, indent + 1, unfolded, first + 1)
+
+
+def _indent(text: str, content: str) -> int | None:
+    """The indentation of a block's first text line: the blanks ``content`` lacks."""
+    return next(
         (
             i
             for i in range(len(text) + 1)
@@ -356,10 +330,6 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
         ),
         None,
     )
-    if indent is None:
-        return None
-    starts = _line_starts(body, indent, folded=node.style == ">")
-    return Block(tuple(first + i + 1 for i in starts), indent + 1)
 
 
 def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:

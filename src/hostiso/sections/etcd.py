@@ -1,10 +1,11 @@
 """The CLC ``etcd:`` section: a drop-in for ``etcd-member.service``.
 
-The option tables mirror ct's ``Etcd2`` and ``Etcd3_0`` .. ``Etcd3_3``
-structs (flatcar/container-linux-config-transpiler, config/types/etcd.go),
-field for field and in the same order, because that order is the order of
-the flags in the drop-in.  ct has no table newer than 3.3; hostiso's 3.4 and
-3.5 tables are 3.3's, unchanged (see docs/ct-sections.md).
+The option tables mirror the Flatcar ct's ``Etcd2`` and ``Etcd3_0`` ..
+``Etcd3_5`` structs (flatcar/container-linux-config-transpiler,
+config/types/etcd.go), field for field and in the same order, because that
+order is the order of the flags in the drop-in (see docs/ct-sections.md).
+etcd 3.4 removed ``--ca-file`` and ``--peer-ca-file``, and etcd does not
+start with them: hostiso refuses them there (ct drops them with a warning).
 """
 
 from __future__ import annotations
@@ -102,6 +103,62 @@ experimental_initial_corrupt_check:b experimental_corrupt_check_time:s
 experimental_enable_v2v3:s
 """
 
+_ETCD3_4 = """
+name:s data_dir:s wal_dir:s snapshot_count:i heartbeat_interval:i election_timeout:i
+initial_election_tick_advance:b listen_peer_urls:s listen_client_urls:s max_snapshots:i
+max_wals:i quota_backend_bytes:i backend_batch_interval:s backend_batch_limit:i max_txn_ops:i
+max_request_bytes:i grpc_keepalive_min_time:s grpc_keepalive_interval:s
+grpc_keepalive_timeout:s initial_advertise_peer_urls:s initial_cluster:s
+initial_cluster_state:s initial_cluster_token:s advertise_client_urls:s discovery:s
+discovery_fallback:s discovery_proxy:s discovery_srv:s discovery_srv_name:s
+strict_reconfig_check:b pre_vote:b auto_compaction_retention:s auto_compaction_mode:s
+enable_v2:b cert_file:s key_file:s client_cert_auth:b client_crl_file:s
+client_cert_allowed_hostname:s trusted_ca_file:s auto_tls:b peer_cert_file:s peer_key_file:s
+peer_client_cert_auth:b peer_trusted_ca_file:s peer_cert_allowed_cn:s
+peer_cert_allowed_hostname:s peer_auto_tls:b peer_crl_file:s cipher_suites:s cors:s
+host_whitelist:s auth_token:s bcrypt_cost:i auth_token_ttl:i enable_pprof:b metrics:s
+listen_metrics_urls:s logger:s log_outputs:s log_level:s proxy:s proxy_failure_wait:i
+proxy_refresh_interval:i proxy_dial_timeout:i proxy_write_timeout:i proxy_read_timeout:i
+experimental_initial_corrupt_check:b experimental_corrupt_check_time:s
+experimental_enable_v2v3:s experimental_backend_bbolt_freelist_type:s
+experimental_enable_lease_checkpoint:b experimental_compaction_batch_limit:i
+experimental_watch_progress_notify_interval:s experimental_warning_apply_duration:s
+force_new_cluster:b debug:b log_package_levels:s
+"""
+
+_ETCD3_5 = """
+name:s data_dir:s wal_dir:s snapshot_count:i heartbeat_interval:i election_timeout:i
+initial_election_tick_advance:b listen_peer_urls:s listen_client_urls:s max_snapshots:i
+max_wals:i quota_backend_bytes:i backend_bbolt_freelist_type:s backend_batch_interval:s
+backend_batch_limit:i max_txn_ops:i max_request_bytes:i grpc_keepalive_min_time:s
+grpc_keepalive_interval:s grpc_keepalive_timeout:s socket_reuse_port:b socket_reuse_address:b
+initial_advertise_peer_urls:s initial_cluster:s initial_cluster_state:s
+initial_cluster_token:s advertise_client_urls:s discovery:s discovery_fallback:s
+discovery_proxy:s discovery_srv:s discovery_srv_name:s strict_reconfig_check:b pre_vote:b
+auto_compaction_retention:s auto_compaction_mode:s enable_v2:b v2_deprecation:s cert_file:s
+key_file:s client_cert_auth:b client_crl_file:s client_cert_allowed_hostname:s
+trusted_ca_file:s auto_tls:b peer_cert_file:s peer_key_file:s peer_client_cert_auth:b
+peer_trusted_ca_file:s peer_cert_allowed_cn:s peer_cert_allowed_hostname:s peer_auto_tls:b
+self_signed_cert_validity:i peer_crl_file:s cipher_suites:s cors:s host_whitelist:s
+auth_token:s bcrypt_cost:i auth_token_ttl:i enable_pprof:b metrics:s listen_metrics_urls:s
+logger:s log_outputs:s log_level:s enable_log_rotation:b log_rotation_config_json:s
+experimental_enable_distributed_tracing:b experimental_distributed_tracing_address:s
+experimental_distributed_tracing_service_name:s experimental_distributed_tracing_instance_id:s
+proxy:s proxy_failure_wait:i proxy_refresh_interval:i proxy_dial_timeout:i
+proxy_write_timeout:i proxy_read_timeout:i experimental_initial_corrupt_check:b
+experimental_corrupt_check_time:s experimental_enable_v2v3:s
+experimental_enable_lease_checkpoint:b experimental_compaction_batch_limit:i
+experimental_watch_progress_notify_interval:s experimental_warning_apply_duration:s
+experimental_txn_mode_write_with_shared_buffer:b force_new_cluster:b unsafe_no_fsync:b
+"""
+
+#: Options etcd removed, from the first version without them: that version and
+#: what replaces the option.  etcd does not start with an unknown flag.
+REMOVED: dict[str, tuple[str, str]] = {
+    "ca_file": ("3.4", "trusted_ca_file plus client_cert_auth: true"),
+    "peer_ca_file": ("3.4", "peer_trusted_ca_file plus peer_client_cert_auth: true"),
+}
+
 #: Which ct struct each hostiso table reproduces.
 ETCD_VERSIONS: dict[str, str] = {
     "2.3": "Etcd2",
@@ -109,8 +166,8 @@ ETCD_VERSIONS: dict[str, str] = {
     "3.1": "Etcd3_1",
     "3.2": "Etcd3_2",
     "3.3": "Etcd3_3",
-    "3.4": "Etcd3_3",
-    "3.5": "Etcd3_3",
+    "3.4": "Etcd3_4",
+    "3.5": "Etcd3_5",
 }
 
 #: Per version (``MAJOR.MINOR``): option name -> flag and type, in ct's order.
@@ -120,9 +177,9 @@ ETCD_OPTIONS: dict[str, OptionTable] = {
     "3.1": parse_table(_ETCD3_1, extras=_DEPRECATED),
     "3.2": parse_table(_ETCD3_2, extras=_DEPRECATED),
     "3.3": parse_table(_ETCD3_3, extras=_DEPRECATED),
+    "3.4": parse_table(_ETCD3_4),
+    "3.5": parse_table(_ETCD3_5),
 }
-ETCD_OPTIONS["3.4"] = dict(ETCD_OPTIONS["3.3"])
-ETCD_OPTIONS["3.5"] = dict(ETCD_OPTIONS["3.3"])
 
 
 def etcd_table_key(version: Version) -> str | None:
@@ -161,13 +218,15 @@ def translate_etcd(
     diags += found
     if key is None:
         return [], diags
+    removed = _removed(body, key, version)
     values, found = check_options(
         body,
         ETCD_OPTIONS[key],
         ("etcd",),
-        skip=("version",),
+        skip=("version", *removed),
         elsewhere=_elsewhere(key, version),
     )
+    diags += [_removed_error(n, version) for n in removed if body[n] is not None]
     diags += found + check_templating(values, ("etcd",))
     if any(d.is_error for d in diags):
         return [], diags
@@ -234,3 +293,18 @@ def _elsewhere(key: str, version: Version | None) -> dict[str, str]:
         name: f"etcd {version} (it exists in etcd {', '.join(keys)})"
         for name, keys in notes.items()
     }
+
+
+def _removed(body: Mapping[str, Any], key: str, version: Version | None) -> list[str]:
+    """The options etcd *version* no longer has (see :data:`REMOVED`)."""
+    return [n for n in REMOVED if n in body and n not in ETCD_OPTIONS[key]]
+
+
+def _removed_error(name: str, version: Version | None) -> Diagnostic:
+    since, instead = REMOVED[name]
+    flag = "--" + name.replace("_", "-")
+    message = (
+        f"etcd {version} has no {flag} flag (etcd {since} removed it, and etcd does not "
+        f"start with it): {instead} replace it"
+    )
+    return error("removed-option", message, ("etcd", name), blocking=False, at_key=True)

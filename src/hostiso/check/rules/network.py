@@ -76,7 +76,7 @@ def _link_claims(link: Link) -> Iterator[Claim]:
     for iface, path in link.addresses:
         yield Claim(span(iface.network), "subnet", iface, unit, path)
     for route in link.routes:
-        if route.destination is not None:
+        if route.destination is not None and route.destination.prefixlen > 0:
             yield Claim(
                 span(route.destination), "route destination", route.destination, unit, route.path
             )
@@ -89,6 +89,8 @@ def _link_claims(link: Link) -> Iterator[Claim]:
 
 
 def _host_claims(host: Host) -> tuple[Claim, ...]:
+    """A default route (``0.0.0.0/0``, ``::/0``) claims nothing: it overlaps every
+    network by definition, and any more specific route (flannel's, Docker's) wins."""
     return tuple(c for link in facts(host).links for c in _link_claims(link))
 
 

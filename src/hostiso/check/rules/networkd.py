@@ -1,11 +1,8 @@
 """networkd units: systemd INI syntax and known section names.
 
-Section names come from systemd-networkd's parsers (``network_load_one`` for
-``.network``, each netdev kind's ``sections`` for ``.netdev``, and
-``link_load_one`` for ``.link``), current and compatibility names alike, so
-units written for older systemd (Container Linux) and newer pass.  Sections
-named ``X-...`` are the user's own and ignored, as systemd ignores them.
-Keys inside sections are not checked.
+The section names are in :mod:`hostiso.load.unitsections`.  Sections named
+``X-...`` are the user's own and ignored, as systemd ignores them.  Keys
+inside sections are not checked.
 """
 
 from __future__ import annotations
@@ -17,41 +14,9 @@ from hostiso.check.rules.common import generated_static_unit, plain
 from hostiso.derive.shorthands import STATIC_NETWORK_UNIT
 from hostiso.diagnostics import Diagnostic, Path, error, warning
 from hostiso.load.fleet import Host
+from hostiso.load.unitsections import SECTIONS_BY_SUFFIX
 from hostiso.load.yamlload import line_mark, node_at
 from hostiso.sections.options import did_you_mean
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-NETWORK_SECTIONS = _words("""
-Match Link SR-IOV Network Address Neighbor IPv6AddressLabel RoutingPolicyRule Route NextHop
-DHCP DHCPv4 DHCPv6 DHCPv6PrefixDelegation DHCPPrefixDelegation DHCPServer DHCPServerStaticLease
-IPv6AcceptRA IPv6NDPProxyAddress Bridge BridgeFDB BridgeMDB BridgeVLAN IPv6SendRA
-IPv6PrefixDelegation IPv6Prefix IPv6RoutePrefix IPv6PREF64Prefix LLDP CAN IPoIB QDisc
-TrafficControlQueueingDiscipline BFIFO CAKE ControlledDelay DeficitRoundRobinScheduler
-DeficitRoundRobinSchedulerClass EnhancedTransmissionSelection FairQueueing
-FairQueueingControlledDelay FlowQueuePIE GenericRandomEarlyDetection HeavyHitterFilter
-HierarchyTokenBucket HierarchyTokenBucketClass ClassfulMultiQueueing BandMultiQueueing
-NetworkEmulator PFIFO PFIFOFast PFIFOHeadDrop PIE QuickFairQueueing QuickFairQueueingClass
-StochasticFairBlue StochasticFairnessQueueing TokenBucketFilter TrivialLinkEqualizer
-""")
-
-NETDEV_SECTIONS = _words("""
-Match NetDev Bridge VLAN MACVLAN MACVTAP IPVLAN IPVTAP VXLAN GENEVE BareUDP L2TP L2TPSession
-MACsec MACsecReceiveChannel MACsecTransmitAssociation MACsecReceiveAssociation Tunnel
-FooOverUDP Peer VXCAN Tun Tap WireGuard WireGuardPeer Bond Xfrm VRF BatmanAdvanced IPoIB
-WLAN OVSBridge
-""")
-
-LINK_SECTIONS = _words("Match Link SR-IOV EnergyEfficientEthernet")
-
-SECTIONS_BY_SUFFIX: dict[str, frozenset[str]] = {
-    ".network": NETWORK_SECTIONS,
-    ".netdev": NETDEV_SECTIONS,
-    ".link": LINK_SECTIONS,
-}
 
 Problem = tuple[int, str, str]
 """(line of the unit, code, message)."""

@@ -68,6 +68,7 @@ from hostiso.derive.etcd.members import (
     node_text,
     option_text,
     url,
+    why_no_address,
 )
 from hostiso.diagnostics import Diagnostic, Mark, error, warning
 from hostiso.load import merge
@@ -144,7 +145,8 @@ def _check_addresses(members: list[Member]) -> None:
     for m in members:
         if m.address is None and needs_address(m):
             found = error_at(m, ADDRESS_SOURCES)
-            m.faults.append(no_address(m, found.mark if found is not None else None))
+            causes = why_no_address(m)
+            m.faults.append(no_address(m, found.mark if found is not None else None, causes))
             if found is not None:
                 continue  # the wrong type or bad address is the host's error
             message = (
@@ -153,7 +155,7 @@ def _check_addresses(members: list[Member]) -> None:
                 + ", ".join(URL_KEYS)
             )
             m.host.diagnostics.append(
-                member_error(m.host, "etcd-member-no-address", message, m.origin)
+                member_error(m.host, "etcd-member-no-address", message, m.origin, causes)
             )
 
 
@@ -187,7 +189,7 @@ def _check_tls(members: list[Member]) -> None:
         node = m.host.user.get("etcd_tls") if m.host.user is not None else None
         mark = node.mark if node is not None else m.origin
         message = "etcd_tls must be the same on every etcd member; set it in one overlay"
-        found = error("inconsistent-etcd-tls", message, ("etcd_tls",), mark)
+        found = error("inconsistent-etcd-tls", message, ("etcd_tls",), mark, blocking=False)
         m.host.diagnostics.append(found.for_host(m.host.name))
         reason = f"member '{m.name}' sets etcd_tls: false and other members do not"
         m.faults.append((reason, f"etcd_tls of member {m.name}", mark))
@@ -203,9 +205,7 @@ def _report_incomplete(members: list[Member], hosts: list[Host]) -> None:
     for m in members:
         if not m.faults:
             m.host.diagnostics.append(
-                member_error(
-                    m.host, "etcd-cluster-incomplete", message, m.origin, notes, blocking=False
-                )
+                member_error(m.host, "etcd-cluster-incomplete", message, m.origin, notes)
             )
     member_hosts = {id(m.host) for m in members}
     for host in hosts:

@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from hostiso.diagnostics import Diagnostic, Mark, Path, error, warning
 from hostiso.load.fleet import Host, Layout
 from hostiso.load.netfacts import network_facts
-from hostiso.load.yamlload import Node, node_at, to_plain
+from hostiso.load.unitsections import NETWORK_SECTIONS, closest_section
+from hostiso.load.yamlload import Node, line_mark, node_at, to_plain
 from hostiso.sections.options import scalar_text
 
 GROUP = "etcd"
@@ -254,10 +255,36 @@ def check_errors(member: Member) -> None:
         member.faults.append((reason, f"the error in member {member.name}", where))
 
 
-def no_address(member: Member, where: Mark | None) -> tuple[str, str, Mark]:
-    """The fault of a member without an address (``where``: the error that hides it)."""
+def no_address(
+    member: Member, where: Mark | None, causes: tuple[tuple[str, Mark], ...] = ()
+) -> tuple[str, str, Mark]:
+    """The fault of a member without an address (``where``: the error that hides it;
+    ``causes``: :func:`why_no_address`, the first of which the note then names)."""
     reason = f"member '{member.name}' has no address"
+    if where is None and causes:
+        text, mark = causes[0]
+        return reason, f"member {member.name} has {text}", mark
     return reason, "member without an address", where or member.origin
+
+
+def why_no_address(member: Member) -> tuple[tuple[str, Mark], ...]:
+    """Notes for a member without an address: ``Address=`` lines networkd would skip."""
+    notes: list[tuple[str, Mark]] = []
+    for link in network_facts(to_plain(member.host.user) or {}).links:
+        node = node_at(member.host.user, (*link.path, "contents"))
+        for section, line in link.unread:
+            mark = line_mark(node, line) if node is not None else None
+            where = mark or member.host.locate(link.path) or member.origin
+            notes.append((_unread_note(section), where))
+    return tuple(notes)
+
+
+def _unread_note(section: str) -> str:
+    if not section:
+        return "no address: Address= stands before any [Section] header and is not read"
+    close = closest_section(section, NETWORK_SECTIONS)
+    hint = f"; did you mean [{close}]?" if close else ""
+    return f"no address: the .network unit's [{section}] section is not read{hint}"
 
 
 # --- a member's own values ---------------------------------------------------------
@@ -314,8 +341,10 @@ def member_error(
     mark: Mark,
     related: tuple[tuple[str, Mark], ...] = (),
     *,
-    blocking: bool = True,
+    blocking: bool = False,
 ) -> Diagnostic:
+    """An error of the etcd derivation: about the cluster, so the member's own tree is
+    fine and every other check still runs on it (non-blocking unless told)."""
     path: Path = ("etcd",)
     found = error(code, message, path, mark, blocking=blocking)
     return replace(found.for_host(host.name), related=related)

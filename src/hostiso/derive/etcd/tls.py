@@ -144,7 +144,8 @@ def _disagree(members: list[Host]) -> bool:
 
 def _pki_error(host: Host, exc: Exception) -> Diagnostic:
     key = "etcd" if is_member(host) else "flannel"
-    found = error("bad-pki", f"cannot use the etcd CA: {exc}", (key,), _mark(host, key))
+    message = f"cannot use the etcd CA: {exc}"
+    found = error("bad-pki", message, (key,), _mark(host, key), blocking=False)
     return found.for_host(host.name)
 
 
