@@ -60,8 +60,10 @@ def _table(value: Any) -> dict[str, tuple[str, ...]]:
 
 def names(value: Any) -> tuple[str, ...]:
     """One group name or a list of them, as a tuple (the schema checked the types)."""
-    items = value if isinstance(value, list) else [value]
-    return tuple(dict.fromkeys(str(item) for item in items if isinstance(item, str)))
+    if isinstance(value, str):
+        return (value,)
+    items = value if isinstance(value, list) else []
+    return tuple(dict.fromkeys(item for item in items if isinstance(item, str)))
 
 
 def _text(value: Any) -> str | None:

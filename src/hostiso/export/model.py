@@ -25,7 +25,7 @@ from hostiso.derive.etcd.members import membership
 from hostiso.derive.inventory import Mapping, ansible_groups, mapping_of, merge_children, section
 from hostiso.load.fleet import Host
 from hostiso.load.inventoryschema import RESERVED_GROUPS
-from hostiso.load.netfacts import network_facts
+from hostiso.load.templates import addresses
 
 
 @dataclass
@@ -73,7 +73,7 @@ def _groups(members: dict[str, set[str]], children: dict[str, tuple[str, ...]]) 
 def host_vars(host: Host, mapping: Mapping) -> dict[str, Any]:
     """The variables of one host, sorted by name (see the module docstring)."""
     plain = host.plain()
-    out: dict[str, Any] = dict(_addresses(plain))
+    out: dict[str, Any] = dict(_addresses(host))
     if membership(host) is not None:
         out["etcd_member_name"] = _etcd_name(host, plain)
     user = _login_user(plain)
@@ -89,8 +89,9 @@ def host_vars(host: Host, mapping: Mapping) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
-def _addresses(plain: dict[str, Any]) -> Iterable[tuple[str, str]]:
-    found = [iface.ip for iface, _ in network_facts(plain).addresses]
+def _addresses(host: Host) -> Iterable[tuple[str, str]]:
+    """From the same addresses as templates' ``host.addresses`` and etcd's URLs."""
+    found = [iface.ip for iface in addresses(host.user)]
     if found:
         yield "ansible_host", str(found[0])
     v4 = next((ip for ip in found if ip.version == 4), None)
