@@ -107,7 +107,7 @@ class GroupNames(Type):
                 continue
             problem = check_group_name(child.value)
             if problem:
-                out.append(error("bad-group-name", problem, where, child.mark))
+                out.append(error("bad-group-name", problem, where, child.mark, blocking=False))
 
     def json_schema(self) -> dict[str, Any]:
         name = {"type": "string", "pattern": _GROUP_NAME.pattern}
@@ -140,7 +140,8 @@ def _loops(children: dict[str, Node], path: Path) -> list[Diagnostic]:
     for parent, node in children.items():
         if _reaches(edges, parent):
             message = f"group '{parent}' contains itself through its children (Ansible refuses)"
-            out.append(error("inventory-group-loop", message, (*path, parent), node.key_mark))
+            where = (*path, parent)
+            out.append(error("inventory-group-loop", message, where, node.key_mark, blocking=False))
     return out
 
 
@@ -168,7 +169,8 @@ class HostVariables(MapOf):
                 problem = check_secret_variable(key)
                 if problem:
                     where = (*path, key)
-                    out.append(error("plaintext-password", problem, where, child.key_mark))
+                    mark = child.key_mark
+                    out.append(error("plaintext-password", problem, where, mark, blocking=False))
 
 
 INVENTORY = Obj(
@@ -188,12 +190,14 @@ INVENTORY = Obj(
             kind="string",
             check=check_abs_path,
             code="relative-path",
+            blocking=False,
             doc="ansible_python_interpreter of every host (Flatcar has no Python)",
         ),
         "bin_dir": Scalar(
             kind="string",
             check=check_abs_path,
             code="relative-path",
+            blocking=False,
             doc="kubespray's bin_dir for every host (/opt/bin on Flatcar)",
         ),
         "vars": HostVariables(

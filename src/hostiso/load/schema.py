@@ -157,7 +157,9 @@ class MapOf(Type):
         for key, child in node.value.items():
             problem = self.key_check(key) if self.key_check is not None else None
             if problem:
-                out.append(error(self.key_code, problem, (*path, key), child.key_mark))
+                where = (*path, key)
+                # a bad name leaves the tree well typed: the later stages still run
+                out.append(error(self.key_code, problem, where, child.key_mark, blocking=False))
             self.value.validate(child, (*path, key), out)
 
     def json_schema(self) -> dict[str, Any]:
