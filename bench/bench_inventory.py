@@ -15,6 +15,7 @@ inventory and writing the JSON (CPU seconds of this process).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -77,6 +78,7 @@ def run_inventory(root: Path, count: int) -> tuple[float, float, int]:
 
 def phases(root: Path) -> list[tuple[str, float]]:
     """Seconds per stage of the same work, in-process."""
+    from hostiso.cli.inventory import GC_THRESHOLD
     from hostiso.emit.compile import compile_host
     from hostiso.emit.v2.common import DEFAULT_SPEC
     from hostiso.export.formats import list_json
@@ -84,6 +86,7 @@ def phases(root: Path) -> list[tuple[str, float]]:
     from hostiso.load.fleet import Layout, read_fleet
     from hostiso.pipeline.steps import STEPS
 
+    gc.set_threshold(GC_THRESHOLD, 50, 100)  # as the command does
     layout = Layout(root)
     out: list[tuple[str, float]] = []
     hosts: list[Any] = timed(out, "read-fleet", lambda: read_fleet(layout, writes=False))
