@@ -15,7 +15,6 @@ inventory and writing the JSON (CPU seconds of this process).
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import json
 import os
@@ -78,7 +77,7 @@ def run_inventory(root: Path, count: int) -> tuple[float, float, int]:
 
 def phases(root: Path) -> list[tuple[str, float]]:
     """Seconds per stage of the same work, in-process."""
-    from hostiso.cli.inventory import GC_THRESHOLD
+    from hostiso.cli.inventory import few_collections
     from hostiso.emit.compile import compile_host
     from hostiso.emit.v2.common import DEFAULT_SPEC
     from hostiso.export.formats import list_json
@@ -86,15 +85,15 @@ def phases(root: Path) -> list[tuple[str, float]]:
     from hostiso.load.fleet import Layout, read_fleet
     from hostiso.pipeline.steps import STEPS
 
-    gc.set_threshold(GC_THRESHOLD, 50, 100)  # as the command does
     layout = Layout(root)
     out: list[tuple[str, float]] = []
-    hosts: list[Any] = timed(out, "read-fleet", lambda: read_fleet(layout, writes=False))
-    for name, step in STEPS:
-        timed(out, name, lambda step=step: step(hosts))  # type: ignore[misc]
-    timed(out, "compile", lambda: [compile_host(h, DEFAULT_SPEC, layout) for h in hosts])
-    inventory = timed(out, "export-build", lambda: build(h for h in hosts if not h.failed))
-    timed(out, "export-json", lambda: list_json(inventory))
+    with few_collections():  # as the command does
+        hosts: list[Any] = timed(out, "read-fleet", lambda: read_fleet(layout, writes=False))
+        for name, step in STEPS:
+            timed(out, name, lambda step=step: step(hosts))  # type: ignore[misc]
+        timed(out, "compile", lambda: [compile_host(h, DEFAULT_SPEC, layout) for h in hosts])
+        inventory = timed(out, "export-build", lambda: build(h for h in hosts if not h.failed))
+        timed(out, "export-json", lambda: list_json(inventory))
     return out
 
 

@@ -11,7 +11,9 @@ left as it was.  Warnings are ``hostiso lint``'s to show.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -58,10 +60,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return USAGE_EXIT
     if not check_root(args.root, io):
         return USAGE_EXIT
-    # The fleet's trees live until the end; collecting them over and over as
-    # they grow was a third of the time at 10,000 hosts (bench_inventory.py).
-    gc.set_threshold(GC_THRESHOLD, 50, 100)
-    result = inventory(Layout(FsPath(args.root)), partial=args.partial)
+    with few_collections():
+        result = inventory(Layout(FsPath(args.root)), partial=args.partial)
     emit(result.errors, io, args.diagnostics, args.root)
     if result.inventory is None:
         return CONFIG_EXIT
@@ -69,6 +69,18 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if text is None or not _write(text, args.output, io):
         return CONFIG_EXIT
     return CONFIG_EXIT if result.errors else 0
+
+
+@contextlib.contextmanager
+def few_collections() -> Iterator[None]:
+    """The fleet's trees live until the end: collecting them again and again as
+    they grew was a third of the time at 10,000 hosts (bench/bench_inventory.py)."""
+    saved = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*saved)
 
 
 def _render(inv: Inventory, args: argparse.Namespace, io: IO) -> str | None:
