@@ -12,11 +12,29 @@ from typing import Any
 import pytest
 
 from conftest import write_fleet
-from hostiso.check.rules import duplicates, etcd, fleetnet, login, modes, network, networkd
+from hostiso.check.rules import (
+    duplicates,
+    etcd,
+    fleetnet,
+    inventory,
+    login,
+    modes,
+    network,
+    networkd,
+)
 from hostiso.load.fleet import Layout
 from hostiso.pipeline.lint import lint
 
-MODULES: tuple[ModuleType, ...] = (modes, networkd, network, fleetnet, duplicates, etcd, login)
+MODULES: tuple[ModuleType, ...] = (
+    modes,
+    networkd,
+    network,
+    fleetnet,
+    duplicates,
+    etcd,
+    login,
+    inventory,
+)
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 
 RULES: list[tuple[str, Callable[..., Any]]] = [

@@ -25,7 +25,15 @@ UNSET_APPEND_MODE = "mode unspecified for file, defaulting to 0644 if the file d
 UNSET_DIR_MODE = "mode unspecified for directory, defaulting to 0755"
 EMPTY_CONFIG = "Configuration is empty"
 
-FLEET_ONLY_KEYS = ("groups", "vars", "iso_label", "etcd_tls", "etcd_tls_key", "etcd_tls_days")
+FLEET_ONLY_KEYS = (
+    "groups",
+    "vars",
+    "iso_label",
+    "etcd_tls",
+    "etcd_tls_key",
+    "etcd_tls_days",
+    "inventory",
+)
 SKIPPED_RULES = frozenset({"no-login"})
 
 

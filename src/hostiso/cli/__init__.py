@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "passwd": "hostiso.cli.passwd",
     "pki": "hostiso.cli.pki",
     "transpile": "hostiso.cli.transpile",
+    "inventory": "hostiso.cli.inventory",
 }
 """Subcommand name -> the module that implements it."""
 

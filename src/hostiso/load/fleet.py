@@ -14,6 +14,7 @@ from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.load import formats, hostschema, merge
+from hostiso.load.inventoryschema import ALL_OVERLAY, check_all_only
 from hostiso.load.schema import validate
 from hostiso.load.yamlload import Node, load_file, node_at, to_plain
 
@@ -159,14 +160,14 @@ class OverlayCache:
                 return None
             node, problems = load_file(str(path), display)
             if node is not None:
-                problems += _check_overlay(node)
+                problems += _check_overlay(node, name)
             self._cache[display] = (node, problems)
         node, problems = self._cache[display]
         return display, node, problems
 
 
-def _check_overlay(node: Node) -> list[Diagnostic]:
-    problems = []
+def _check_overlay(node: Node, name: str) -> list[Diagnostic]:
+    problems = [] if name == ALL_OVERLAY else check_all_only(node)
     for key in HOST_ONLY_KEYS:
         child = node.get(key)
         if child is not None:
@@ -192,6 +193,7 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
     if not isinstance(node.value, dict):
         host.diagnostics.append(error("wrong-type", "a host file must be a mapping", (), node.mark))
         return host
+    host.diagnostics += check_all_only(node)
     _merge(host, _layers(host, node, overlays))
     return host
 

@@ -28,6 +28,7 @@ from hostiso.load.formats import (
     check_networkd_name,
     check_unit_name,
 )
+from hostiso.load.inventoryschema import INVENTORY
 from hostiso.load.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type, keep_text
 from hostiso.load.yamlload import Node
 from hostiso.media.iso import validate_label
@@ -371,6 +372,7 @@ HOST = Obj(
         "hostname": _s("writes /etc/hostname", check=check_hostname, code="bad-hostname"),
         "groups": ListOf(item=_s(), doc="overlays/<group>.yaml applied in order"),
         "vars": MapOf(doc="values for templates"),
+        "inventory": INVENTORY,
         "network": NETWORK,
         "iso_label": _s(
             check=validate_label,

@@ -31,7 +31,7 @@ class Type:
         raise NotImplementedError
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -50,7 +50,7 @@ def _type_name(value: Any) -> str:
 
 
 def _wrong(node: Node, path: Path, expected: str) -> Diagnostic:
-    got = _type_name(node.value)
+    got = type_name(node.value)
     return error("wrong-type", f"expected {expected}, got {got}", path, node.mark)
 
 
@@ -146,16 +146,27 @@ class MapOf(Type):
     """A mapping with free-form keys (``vars:``)."""
 
     value: Type = field(default_factory=lambda: Scalar(kind="any"))
+    key_check: Check | None = None
+    """Checks each key (a name the user chose), reported at the key with ``key_code``."""
+    key_code: str = "bad-value"
 
     def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
         if not isinstance(node.value, dict):
             out.append(_wrong(node, path, "a mapping"))
             return
         for key, child in node.value.items():
+            problem = self.key_check(key) if self.key_check is not None else None
+            if problem:
+                where = (*path, key)
+                # a bad name leaves the tree well typed: the later stages still run
+                out.append(error(self.key_code, problem, where, child.key_mark, blocking=False))
             self.value.validate(child, (*path, key), out)
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": self.value.json_schema()}
+        out: dict[str, Any] = {"type": "object", "additionalProperties": self.value.json_schema()}
+        if self.doc:
+            out["description"] = self.doc
+        return out
 
 
 @dataclass(frozen=True)

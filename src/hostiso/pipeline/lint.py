@@ -5,15 +5,19 @@ from __future__ import annotations
 from hostiso.diagnostics import Diagnostic
 from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import DEFAULT_SPEC
-from hostiso.load.fleet import Layout
+from hostiso.load.fleet import Host, Layout
 from hostiso.pipeline.steps import load_checked
+
+
+def checked_hosts(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Host]:
+    """Every host with every problem the build would find; nothing is written."""
+    hosts = load_checked(layout, writes=False)
+    for host in hosts:
+        if not host.failed:
+            host.diagnostics += compile_host(host, spec, layout).diagnostics
+    return hosts
 
 
 def lint(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Diagnostic]:
     """The same checks the build runs, for every host; nothing is written."""
-    out: list[Diagnostic] = []
-    for host in load_checked(layout, writes=False):
-        if not host.failed:
-            host.diagnostics += compile_host(host, spec, layout).diagnostics
-        out += host.diagnostics
-    return out
+    return [d for host in checked_hosts(layout, spec) for d in host.diagnostics]

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from hostiso.check.rules import common, duplicates, etcd, fleetnet, login, modes, network, networkd
+from hostiso.check.rules import (
+    common,
+    duplicates,
+    etcd,
+    fleetnet,
+    inventory,
+    login,
+    modes,
+    network,
+    networkd,
+)
 from hostiso.diagnostics import Diagnostic
 from hostiso.load.fleet import Host
 
@@ -28,6 +38,7 @@ FLEET_RULES: dict[str, FleetRule] = {
     **duplicates.FLEET_RULES,
     **fleetnet.FLEET_RULES,
     **etcd.FLEET_RULES,
+    **inventory.FLEET_RULES,
 }
 
 
