@@ -72,18 +72,22 @@ def _tls_reason(cause: Exception) -> str:
     return "handshake failed"
 
 
+REASONS = (
+    ("Connection refused", "connection refused"),
+    ("No route to host", "no route to host"),
+    ("Name or service not known", "unknown host name"),
+    ("Network is unreachable", "network unreachable"),
+    ("Connection reset", "connection reset"),
+    ("RemoteDisconnected", "the BMC closed the connection without answering"),
+    ("Connection aborted", "connection aborted"),
+)
+
+
 def _reason(cause: Exception) -> str:
     text = str(cause)
-    for known in (
-        "Connection refused",
-        "No route to host",
-        "Name or service not known",
-        "Network is unreachable",
-        "Connection reset",
-    ):
-        if known in text:
-            return known.lower()
-    return "connection failed"
+    return next(
+        (said for known, said in REASONS if known in text), f"connection failed ({text[:200]})"
+    )
 
 
 def _first_line(text: str) -> str:

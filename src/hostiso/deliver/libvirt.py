@@ -22,11 +22,11 @@ import os
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hostiso.deliver import bootorder
 from hostiso.deliver.errors import DeliverError
-from hostiso.deliver.policy import Policy, retrying
+from hostiso.deliver.policy import Policy, retried, retrying
 from hostiso.deliver.targets import Job, Libvirt
 
 VIRSH = "virsh"
@@ -47,11 +47,10 @@ class Virsh:
 
     uri: str
     policy: Policy
-    retries: int = 0
+    retries: list[str] = field(default_factory=list)
 
     def __call__(self, *args: str) -> str:
-        out, tries = retrying(self.policy, lambda: self._once(args))
-        self.retries += tries
+        out, _tries = retrying(self.policy, lambda: self._once(args), self.retries.append)
         return out
 
     def _once(self, args: tuple[str, ...]) -> str:
@@ -95,9 +94,7 @@ def attach(job: Job, policy: Policy) -> str:
         done.append(_boot_once(virsh, target, device or _new_target(xml, target)))
     if job.reset:
         done.append(_reset(virsh, target.domain))
-    if virsh.retries:
-        done.append(f"{virsh.retries} {'retry' if virsh.retries == 1 else 'retries'}")
-    return "; ".join(done)
+    return "; ".join(done + retried(virsh.retries))
 
 
 def _disks(xml: str) -> list[ET.Element]:

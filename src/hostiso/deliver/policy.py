@@ -38,8 +38,11 @@ def delay(policy: Policy, attempt: int) -> float:
     return base + random.uniform(0, policy.backoff / 4)
 
 
-def retrying(policy: Policy, action: Callable[[], T]) -> tuple[T, int]:
-    """``(action(), retries it took)``; a transient :class:`DeliverError` is retried."""
+def retrying(
+    policy: Policy, action: Callable[[], T], on_retry: Callable[[str], None] | None = None
+) -> tuple[T, int]:
+    """``(action(), retries it took)``; a transient :class:`DeliverError` is retried
+    (``on_retry`` hears why)."""
     attempt = 0
     while True:
         try:
@@ -47,5 +50,15 @@ def retrying(policy: Policy, action: Callable[[], T]) -> tuple[T, int]:
         except DeliverError as exc:
             if not exc.transient or attempt >= policy.retries:
                 raise
+            if on_retry is not None:
+                on_retry(exc.message)
         policy.sleep(delay(policy, attempt))
         attempt += 1
+
+
+def retried(reasons: list[str]) -> list[str]:
+    """``["2 retries (last: why)"]``, or nothing."""
+    if not reasons:
+        return []
+    count = f"{len(reasons)} {'retry' if len(reasons) == 1 else 'retries'}"
+    return [f"{count} (last: {reasons[-1]})"]

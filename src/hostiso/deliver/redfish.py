@@ -17,7 +17,7 @@ The steps, each retried on its own when it fails for a transient reason:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sushy
@@ -27,7 +27,7 @@ from sushy.connector import Connector
 
 from hostiso.deliver import vmedia
 from hostiso.deliver.errors import DeliverError, from_sushy
-from hostiso.deliver.policy import Policy, retrying
+from hostiso.deliver.policy import Policy, retried, retrying
 from hostiso.deliver.targets import Job, Redfish
 
 T = TypeVar("T")
@@ -45,7 +45,8 @@ class Context:
     policy: Policy
     password: str
     connector: Connector | None = None
-    retries: int = 0
+    retries: list[str] = field(default_factory=list)
+    """Why calls were retried (the output line names the last reason)."""
 
     def call(self, step: str, action: Callable[[], T]) -> T:
         """*action*, retried on transient errors; a :class:`DeliverError` naming *step*."""
@@ -56,8 +57,7 @@ class Context:
             except (sx.SushyError, LookupError) as exc:
                 raise _named(step, exc, self.target.address) from None
 
-        result, tries = retrying(self.policy, once)
-        self.retries += tries
+        result, _tries = retrying(self.policy, once, self.retries.append)
         return result
 
 
@@ -79,9 +79,7 @@ def attach(job: Job, policy: Policy, password: str) -> str:
         done.append(ctx.call("boot override", lambda: _boot_once(system)))
     if job.reset:
         done.append(ctx.call("reset", lambda: _reset(system)))
-    if ctx.retries:
-        done.append(f"{ctx.retries} {'retry' if ctx.retries == 1 else 'retries'}")
-    return "; ".join(done)
+    return "; ".join(done + retried(ctx.retries))
 
 
 def _media(ctx: Context, slot: Any) -> str:
