@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -215,6 +216,9 @@ def test_one_log_line_per_request(served: Served, image: bytes) -> None:
     before = len(served.lines())
     request(served, "/web.iso", {"Range": "bytes=10-19"})
     request(served, "/missing.iso")
+    deadline = time.monotonic() + 5  # the server logs once the response is out
+    while len(served.lines()) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
     new = served.lines()[before:]
     assert len(new) == 2
     assert re.search(r" 127\.0\.0\.1 GET /web\.iso range=bytes=10-19 206 10 bytes$", new[0])
