@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from virt import Libvirtd, missing
 
 from conftest import LOGIN, run, write_fleet
 from hostiso.deliver.bootorder import boot_order
-from virt import Libvirtd, missing
 
 pytestmark = pytest.mark.skipif(missing() is not None, reason=str(missing()))
 

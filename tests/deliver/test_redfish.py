@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from bmc import PASSWORD, USER, Emulator, Proxy, emulator_binary, start_serve, stop, system_id
+
 from conftest import LOGIN, run, write_fleet
 
 pytestmark = pytest.mark.skipif(emulator_binary() is None, reason="sushy-tools is not installed")
@@ -44,7 +44,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 @pytest.fixture(scope="module")
 def proxy(emulator: Emulator) -> Iterator[Proxy]:
     px = Proxy(emulator.port)
-    for host, (number, quirk) in HOSTS.items():
+    for number, quirk in HOSTS.values():
         if quirk:
             px.quirk(system_id(number), quirk)
     try:

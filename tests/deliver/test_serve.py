@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from bmc import LOCAL, Served, free_port, start_serve, stop
+
 from conftest import LOGIN, run, write_fleet
 from hostiso.deliver import ranges
 from hostiso.deliver.serve import parse_bind
