@@ -16,6 +16,7 @@ The steps, each retried on its own when it fails for a transient reason:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -105,7 +106,20 @@ def _connect(ctx: Context) -> Any:
     )
     basic = sushy_auth.BasicAuth(username=target.username, password=ctx.password)
     root = sushy.Sushy(target.address, auth=basic, connector=ctx.connector)
-    return root.get_system(_system_path(root, target.system))
+    return _system(root, target.system)
+
+
+def _system(root: Any, wanted: str | None) -> Any:
+    """``bmc.system`` (an Id or a path), or the only system.
+
+    An Id is tried at ``<Systems>/<Id>`` first: one GET, where listing the
+    collection of a chassis manager with many systems costs far more."""
+    if wanted is not None and not wanted.startswith("/"):
+        collection = (root.json.get("Systems") or {}).get("@odata.id")
+        if collection:
+            with contextlib.suppress(sx.ResourceNotFoundError):
+                return root.get_system(f"{collection.rstrip('/')}/{wanted}")
+    return root.get_system(_system_path(root, wanted))
 
 
 def _system_path(root: Any, wanted: str | None) -> str:

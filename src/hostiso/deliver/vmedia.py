@@ -22,6 +22,7 @@ older XClarity) gets sushy's PATCH path.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sushy import exceptions as sx
@@ -30,15 +31,16 @@ from sushy.resources.manager.virtual_media import VirtualMedia
 
 CD_TYPES = frozenset({"CD", "DVD"})
 INSERT_ACTION = "#VirtualMedia.InsertMedia"
+MAX_SLOTS = 16
+"""Virtual media slots looked at per System or Manager."""
 MAX_ADJUSTMENTS = 3
 """Each fallback changes the body once: at most this many extra attempts."""
 
 
 def find_cd(system: Any) -> VirtualMedia:
-    """The CD or DVD slot of *system*: under the System, else under its Managers."""
-    owners = [system] if _has_vmedia(system) else []
-    owners += [m for m in _managers(system) if _has_vmedia(m)]
-    for owner in owners:
+    """The CD or DVD slot of *system*: under the System, else under its Managers
+    (looked up only when the System has none: each is a request to the BMC)."""
+    for owner in _owners(system):
         slot = _cd_slot(owner)
         if slot is not None:
             return slot
@@ -47,27 +49,35 @@ def find_cd(system: Any) -> VirtualMedia:
     )
 
 
+def _owners(system: Any) -> Iterator[Any]:
+    if _has_vmedia(system):
+        yield system
+    try:
+        managers = list(system.managers)
+    except sx.MissingAttributeError:
+        return
+    yield from (m for m in managers if _has_vmedia(m))
+
+
 def _has_vmedia(resource: Any) -> bool:
-    try:
-        resource.virtual_media  # noqa: B018 (the property raises when the link is missing)
-    except sx.MissingAttributeError:
-        return False
-    return True
-
-
-def _managers(system: Any) -> list[Any]:
-    try:
-        return list(system.managers)
-    except sx.MissingAttributeError:
-        return []
+    """The resource links a VirtualMedia collection (read from its JSON: no request)."""
+    return isinstance((resource.json.get("VirtualMedia") or {}).get("@odata.id"), str)
 
 
 def _cd_slot(owner: Any) -> VirtualMedia | None:
     """The first CD or DVD slot with an InsertMedia action, else the first CD or DVD
-    slot (sushy inserts by PATCH where the BMC allows it)."""
-    slots = [s for s in owner.virtual_media.get_members() if _types(s) & CD_TYPES]
-    with_action = [s for s in slots if INSERT_ACTION in (s.json.get("Actions") or {})]
-    return (with_action or slots or [None])[0]
+    slot (sushy inserts by PATCH where the BMC allows it).  Slots are read one by one,
+    so a BMC that lists its CD first costs one request."""
+    collection = owner.virtual_media
+    fallback = None
+    for path in list(collection.members_identities)[:MAX_SLOTS]:
+        slot = collection.get_member(path)
+        if not _types(slot) & CD_TYPES:
+            continue
+        if INSERT_ACTION in (slot.json.get("Actions") or {}):
+            return slot
+        fallback = fallback or slot
+    return fallback
 
 
 def _types(slot: VirtualMedia) -> set[str]:
