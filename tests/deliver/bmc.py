@@ -81,12 +81,14 @@ class Emulator:
     workdir: Path
     systems: int
     powers: dict[int, str] = field(default_factory=dict)
+    tls: tuple[Path, Path] | None = None
+    """A certificate and its key: serve HTTPS."""
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{LOCAL}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{LOCAL}:{self.port}"
 
     @property
     def downloads(self) -> Path:
@@ -128,6 +130,12 @@ class Emulator:
             "SUSHY_EMULATOR_FAKE_DRIVER = True\n"
             f"SUSHY_EMULATOR_AUTH_FILE = {str(htpasswd)!r}\n"
             f"SUSHY_EMULATOR_FAKE_SYSTEMS = {systems!r}\n"
+            + (
+                f"SUSHY_EMULATOR_SSL_CERT = {str(self.tls[0])!r}\n"
+                f"SUSHY_EMULATOR_SSL_KEY = {str(self.tls[1])!r}\n"
+                if self.tls
+                else ""
+            )
         )
 
     def stop(self) -> None:

@@ -156,3 +156,20 @@ def test_access_errors_say_what_to_check() -> None:
         "the BMC at https://10.0.0.5 refused the username or password (HTTP 401); "
         "check bmc.username and bmc.password_file"
     )
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from hostiso.deliver.progress import Progress
+
+    out, bar = io.StringIO(), io.StringIO()
+    shown = Progress(bar, 2, enabled=True)
+    shown.line(out, "a: ok: x", ok=True)
+    shown.line(out, "b: error: y", ok=False)
+    shown.close()
+    assert out.getvalue() == "a: ok: x\nb: error: y\n"
+    assert "[###############...............] 1/2" in bar.getvalue()
+    quiet = io.StringIO()
+    Progress(quiet, 2, enabled=False).line(out, "c: ok: z", ok=True)
+    assert quiet.getvalue() == ""
