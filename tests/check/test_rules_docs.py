@@ -13,6 +13,10 @@ import pytest
 
 from conftest import write_fleet
 from hostiso.check.rules import (
+    attach_duplicates,
+    attach_target,
+    bmc_password,
+    bmc_tls,
     duplicates,
     etcd,
     fleetnet,
@@ -34,6 +38,10 @@ MODULES: tuple[ModuleType, ...] = (
     etcd,
     login,
     inventory,
+    attach_duplicates,
+    attach_target,
+    bmc_password,
+    bmc_tls,
 )
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 
@@ -57,7 +65,7 @@ def example(doc: str, label: str) -> dict[str, str]:
     files: dict[str, str] = {}
     current = ""
     for line in textwrap.dedent("\n".join(lines)).splitlines():
-        if line.startswith("# ") and line.endswith(".yaml"):
+        if line.startswith("# ") and (line.endswith(".yaml") or line.startswith("# secrets/")):
             current = line[2:]
             files[current] = ""
         elif current:
@@ -72,6 +80,9 @@ def test_docstring_example(tmp_path: Path, key: str, rule: Callable[..., Any], l
     files = example(doc, label)
     assert files, f"{key}: no {label} example"
     write_fleet(tmp_path, files)
+    for rel in files:
+        if rel.startswith("secrets/"):
+            (tmp_path / rel).chmod(0o600)  # a secret as it should be kept
     codes = {d.code for d in lint(Layout(tmp_path))}
     wanted = CODES.get(key, {key})
     if label == "Failing":

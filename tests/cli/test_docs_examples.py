@@ -55,6 +55,9 @@ def test_readme_example_lints_clean(tmp_path: Path, number: int) -> None:
             "configs/doc.yaml": BASE if overlay else example,
         },
     )
+    for secret in re.findall(r"password_file: (secrets/\S+)", example):
+        write_fleet(tmp_path, {secret: "a BMC password\n"})  # kept as it should be:
+        (tmp_path / secret).chmod(0o600)  # private to its owner
     rc, _out, err = run(["lint", "--format", "parsable"], tmp_path)
     assert rc == 0, f"README example {number} does not lint clean:\n{example}\n{err}"
     assert "[error]" not in err

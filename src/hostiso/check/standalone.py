@@ -33,6 +33,8 @@ FLEET_ONLY_KEYS = (
     "etcd_tls_key",
     "etcd_tls_days",
     "inventory",
+    "bmc",
+    "libvirt",
 )
 SKIPPED_RULES = frozenset({"no-login"})
 

@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "pki": "hostiso.cli.pki",
     "transpile": "hostiso.cli.transpile",
     "inventory": "hostiso.cli.inventory",
+    "serve": "hostiso.cli.serve",
+    "attach": "hostiso.cli.attach",
 }
 """Subcommand name -> the module that implements it."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path
+from hostiso.load import attachschema
 from hostiso.load.formats import (
     check_abs_path,
     check_dropin_name,
@@ -406,5 +407,7 @@ HOST = Obj(
         "docker": DOCKER,
         "update": UPDATE,
         "locksmith": LOCKSMITH,
+        "bmc": attachschema.BMC,
+        "libvirt": attachschema.LIBVIRT,
     },
 )

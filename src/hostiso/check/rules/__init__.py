@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from hostiso.check.rules import (
+    attach_duplicates,
+    attach_target,
+    bmc_password,
+    bmc_tls,
     common,
     duplicates,
     etcd,
@@ -33,12 +37,16 @@ HOST_RULES: dict[str, HostRule] = {
     **networkd.HOST_RULES,
     **network.HOST_RULES,
     **login.HOST_RULES,
+    **bmc_password.HOST_RULES,
+    **bmc_tls.HOST_RULES,
+    **attach_target.HOST_RULES,
 }
 FLEET_RULES: dict[str, FleetRule] = {
     **duplicates.FLEET_RULES,
     **fleetnet.FLEET_RULES,
     **etcd.FLEET_RULES,
     **inventory.FLEET_RULES,
+    **attach_duplicates.FLEET_RULES,
 }
 
 
