@@ -7,9 +7,9 @@ so a 10,000-host fleet costs no more per host than a 10-host one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from hostiso.check.rules.hostfacts import RawMark, cooked, raw
 from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
 from hostiso.load.fleet import Host
 from hostiso.media.iso import volume_label
@@ -37,14 +37,13 @@ UNIQUE_CHECKS: dict[str, Callable[[Host], Iterable[Claim]]] = {
 }
 
 
-@dataclass(frozen=True)
-class Claimant:
+class Claimant(NamedTuple):
     """A host's claims, by check code: what the uniqueness checks read of it."""
 
     stem: str
     name: str
-    claims: tuple[tuple[str, Any, Path, str, Mark | None], ...]
-    """(code, value, path, what, mark)."""
+    claims: tuple[tuple[str, Any, Path, str, RawMark], ...]
+    """(code, value, path, what, mark as plain data)."""
 
 
 def claimant(host: Host) -> Claimant | None:
@@ -52,7 +51,7 @@ def claimant(host: Host) -> Claimant | None:
     if host.tree is None:
         return None
     found = [
-        (code, value, path, what, _mark(host, path))
+        (code, value, path, what, raw(_mark(host, path)))
         for code, claims in UNIQUE_CHECKS.items()
         for value, path, what in claims(host)
     ]
@@ -61,19 +60,20 @@ def claimant(host: Host) -> Claimant | None:
 
 def check_unique(hosts: list[Claimant], code: str) -> Iterator[tuple[Claimant, Diagnostic]]:
     """Every host in a group claiming the same value gets an error citing another."""
-    groups: dict[Any, list[tuple[Claimant, Path, str, Mark | None]]] = {}
+    groups: dict[Any, list[tuple[Claimant, Path, str, RawMark]]] = {}
     for host in hosts:
-        for kind, value, path, what, mark in host.claims:
+        for kind, value, path, what, where in host.claims:
             if kind == code:
-                groups.setdefault(value, []).append((host, path, what, mark))
+                groups.setdefault(value, []).append((host, path, what, where))
     for value, members in groups.items():
         if len({id(m[0]) for m in members}) < 2:
             continue
         if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
             continue  # the same hostname twice: that error already says it all
         names = [m[0].name for m in members]
-        for i, (host, path, what, mark) in enumerate(members):
-            other, _, _, other_mark = members[1] if i == 0 else members[0]
+        for i, (host, path, what, where) in enumerate(members):
+            other, _, _, other_where = members[1] if i == 0 else members[0]
+            mark, other_mark = cooked(where), cooked(other_where)
             # hosts that share a hostname are told apart by their file stems
             tag = host.stem if names.count(host.name) > 1 else host.name
             related = (("also claimed here", other_mark),) if other_mark else ()

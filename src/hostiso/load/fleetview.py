@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Diagnostic, Mark
+from hostiso.diagnostics import plain as plain_diagnostics
+from hostiso.diagnostics.plain import RawDiagnostic
 from hostiso.load import hostschema, netfacts
 from hostiso.load.fleet import BUILTIN_GROUPS, Host
 from hostiso.load.jinja import is_template
@@ -54,8 +56,7 @@ def address(iface: netfacts.IPInterface) -> Address:
     return Address(str(iface.ip), str(iface.network), iface.network.prefixlen)
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """A host as templates see it before anything is rendered."""
 
     stem: str
@@ -65,13 +66,12 @@ class Head:
     inputs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class View:
-    """A host's addresses after round 2, or why templates cannot read it."""
+class View(NamedTuple):
+    """A host's addresses after round 2, or why templates cannot read it (plain data)."""
 
-    addresses: tuple[Address, ...]
-    broken: Diagnostic | None = None
-    no_addresses: tuple[str, Mark] | None = None
+    addresses: tuple[tuple[str, str, int], ...]
+    broken: RawDiagnostic | None = None
+    no_addresses: tuple[str, tuple[str, int, int]] | None = None
     """Why the host has no addresses (a note for a template that needed one)."""
 
 
@@ -89,9 +89,13 @@ def head_of(host: Host) -> Head:
 
 def view_of(host: Host) -> View:
     """The host's view, taken after the values that define addresses are rendered."""
-    found = tuple(address(a) for a in addresses(host.user))
-    note = None if found else _no_addresses(host)
-    return View(found, _unusable(host), note)
+    found = tuple((str(a.ip), str(a.network), a.network.prefixlen) for a in addresses(host.user))
+    note = None
+    if not found:
+        text, mark = _no_addresses(host)
+        note = (text, (mark.file, mark.line, mark.col))
+    broken = _unusable(host)
+    return View(found, None if broken is None else plain_diagnostics.to_plain(broken), note)
 
 
 def addresses(tree: Node | None) -> list[netfacts.IPInterface]:
@@ -156,7 +160,7 @@ class FleetFacts:
             view = views[head.stem]
             self.views[name] = view
             if view.broken is not None:
-                self.broken[name] = view.broken
+                self.broken[name] = plain_diagnostics.from_plain(view.broken)
 
     def view(self, name: str) -> dict[str, Any]:
         """``{name, groups, addresses}`` of a host."""
@@ -164,9 +168,14 @@ class FleetFacts:
             self._dicts[name] = {
                 "name": name,
                 "groups": list(self.heads[name].groups),
-                "addresses": list(self.views[name].addresses),
+                "addresses": [Address(*a) for a in self.views[name].addresses],
             }
         return self._dicts[name]
+
+    def no_addresses(self, name: str) -> tuple[str, Mark]:
+        note = self.views[name].no_addresses
+        assert note is not None
+        return note[0], Mark(*note[1])
 
     def read(self, kind: str, key: str) -> str:
         """The value a template read (``kind`` group or host), as a digest."""

@@ -195,8 +195,7 @@ class HostContext:
                 where = problem.mark or _file(self.fleet.heads[name].source)
                 out.append((f"host {name}: {problem.message}", where))
             elif failure.code == "template-undefined" and not view.addresses:
-                assert view.no_addresses is not None
-                out.append(view.no_addresses)
+                out.append(self.fleet.no_addresses(name))
         return tuple(out)
 
     def record(self) -> None:

@@ -10,8 +10,7 @@ and the mark of every path a fleet diagnostic about it can stand at.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from hostiso.check.rules.common import ETCD_URL_KEYS, NETCONFIG_PATH, facts, plain
 from hostiso.diagnostics import Mark, Path
@@ -24,8 +23,19 @@ Addr = tuple[str, str, str, int, int, bool, Path]
 """ip, ip/prefix, network, prefix length, address bits, loopback, path."""
 
 
-@dataclass(frozen=True)
-class HostFacts:
+RawMark = tuple[str, int, int] | None
+"""A mark as plain data: records are kept in the build cache as tuples."""
+
+
+def raw(mark: Mark | None) -> RawMark:
+    return None if mark is None else (mark.file, mark.line, mark.col)
+
+
+def cooked(mark: RawMark) -> Mark | None:
+    return None if mark is None else Mark(*mark)
+
+
+class HostFacts(NamedTuple):
     stem: str
     name: str
     source: str
@@ -36,12 +46,12 @@ class HostFacts:
     netconfig: str | None
     member: bool
     urls: tuple[tuple[str, str | None], ...]
-    marks: tuple[tuple[Path, Mark | None], ...]
+    marks: tuple[tuple[Path, RawMark], ...]
 
     def locate(self, path: Path) -> Mark | None:
         for known, mark in self.marks:
             if known == path:
-                return mark
+                return cooked(mark)
         return None
 
 
@@ -67,7 +77,7 @@ def facts_of(host: Host) -> HostFacts:
         for mac in link.macs
     )
     section = clc.get("flannel")
-    raw = section.get("network_config") if isinstance(section, dict) else None
+    config = section.get("network_config") if isinstance(section, dict) else None
     etcd = clc.get("etcd")
     etcd = etcd if isinstance(etcd, dict) else {}
     urls = tuple((k, _text(etcd.get(k))) for k in ADVERTISED)
@@ -81,10 +91,10 @@ def facts_of(host: Host) -> HostFacts:
         addresses=addresses,
         macs=macs,
         flannel="flannel" in clc,
-        netconfig=raw if isinstance(raw, str) else None,
+        netconfig=config if isinstance(config, str) else None,
         member="etcd" in clc or "etcd" in host.groups,
         urls=urls,
-        marks=tuple((p, host.locate(p)) for p in dict.fromkeys(paths)),
+        marks=tuple((p, raw(host.locate(p))) for p in dict.fromkeys(paths)),
     )
 
 
