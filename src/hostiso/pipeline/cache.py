@@ -1,4 +1,4 @@
-"""The build cache: one file per kind of run under ``build/.cache/``.
+"""The build cache: one file per kind of run, ``build/.cache-KIND``.
 
 A cache file is a header (format, the tool's digest, the kind of run), a
 marshalled body and the SHA-256 of both.  It is only ever an optimisation:
@@ -88,7 +88,6 @@ def save(path: Path, header: str, body: dict[str, Any]) -> None:
     payload = MAGIC + header.encode("ascii") + b"\n" + marshal.dumps(body)
     payload += hashlib.sha256(payload).digest()
     with contextlib.suppress(OSError):
-        fsutil.private_dir(path.parent)
         fsutil.write_private(path, payload)
 
 
