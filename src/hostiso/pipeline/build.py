@@ -88,6 +88,7 @@ def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bu
         kind=kind,
         outputs_ok=lambda stem, entry: _outputs_ok(stem, entry, options),
         hook=options.hook,
+        force=frozenset(stems or ()),
     )
     run.timed("cache-read", start)
     post = incremental.run_stages(run)
@@ -190,7 +191,8 @@ def build_host(
             assert job.compiled is not None and job.compiled.ignition is not None
             data = to_json(job.compiled.ignition, options.pretty)
             label = iso_label(host)
-            _write_outputs(run.old.get(host.stem), data, label, options, ign_path, iso_path)
+            old = run.old.get(host.stem) if options.prune else None
+            _write_outputs(old, data, label, options, ign_path, iso_path)
     except OSError as exc:
         host.diagnostics.append(_cannot_write(run.layout, host, exc))
     job.failed = host.failed
@@ -208,9 +210,12 @@ def build_host(
 def _write_outputs(
     old: Any, data: bytes, label: str, options: BuildOptions, ign: FsPath, iso: FsPath
 ) -> None:
-    """Write what changed: an unchanged config and label keep the ISO as it is."""
+    """Write what changed: an unchanged config and label keep the ISO as it is.
+
+    Without ``old`` (a build of named hosts, as ``make out/HOST.iso`` runs) both
+    are written, so make sees them as new."""
     try:
-        same = ign.read_bytes() == data
+        same = old is not None and ign.read_bytes() == data
     except OSError:
         same = False
     if not same:

@@ -148,11 +148,13 @@ def _hash(path: Path) -> str:
         return MISSING
 
 
-def output_signature(path: Path) -> Signature | None:
+def output_signature(path: Path) -> tuple[int, int] | None:
+    """Size and inode: outputs are written by rename, so a new file has a new inode
+    (dates are left out: make's users re-date outputs)."""
     try:
         st = os.lstat(path)
     except OSError:
         return None
     if not stat.S_ISREG(st.st_mode):
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return (st.st_size, st.st_ino)

@@ -32,6 +32,7 @@ def open_run(
     kind: str,
     outputs_ok: Callable[[str, Any], bool],
     hook: Hook | None = None,
+    force: frozenset[str] = frozenset(),
 ) -> Run:
     """A run over every host file, with the clean hosts' entries from the cache."""
     body = (cache.load(path, header(kind)) if path is not None else None) or {}
@@ -43,7 +44,7 @@ def open_run(
     run = Run(layout, spec, writes, files, OverlayCache(layout), jobs, hook=hook, old=entries)
     for job in jobs:
         entry = entries.get(job.stem)
-        if entry is not None and clean_entry(run, job.stem, entry, outputs_ok):
+        if entry is not None and job.stem not in force and clean_entry(run, job.stem, entry, outputs_ok):
             job.entry = entry
     return run
 
