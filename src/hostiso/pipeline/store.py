@@ -44,7 +44,9 @@ def open_run(
     run = Run(layout, spec, writes, files, OverlayCache(layout), jobs, hook=hook, old=entries)
     for job in jobs:
         entry = entries.get(job.stem)
-        if entry is not None and job.stem not in force and clean_entry(run, job.stem, entry, outputs_ok):
+        if entry is None or job.stem in force:
+            continue
+        if clean_entry(run, job.stem, entry, outputs_ok):
             job.entry = entry
     return run
 
