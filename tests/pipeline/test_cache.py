@@ -30,7 +30,8 @@ BASE = {
     "overlays/worker.yaml": "storage:\n  files:\n    - path: /etc/motd\n      contents:\n"
     "        template: motd.j2\n",
     "overlays/etcd.yaml": "etcd: {initial_cluster_token: t}\n",
-    "files/motd.j2": "{{ host.name }} in {{ vars.site }}; ctl {{ fleet.hosts['c1'].addresses[0] }}\n",
+    "files/motd.j2": "{{ host.name }} in {{ vars.site }}; "
+    "ctl {{ fleet.hosts['c1'].addresses[0] }}\n",
     "configs/c1.yaml": "groups: [etcd]\nnetwork: {addresses: [10.0.0.11/24]}\n",
     "configs/w1.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.21/24]}\nflannel: ~\n",
     "configs/w2.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.22/24]}\n",

@@ -295,7 +295,7 @@ def fleet_checks(run: Run) -> Post:
     usable = []
     for job in run.jobs:
         errors = found.get(job.stem, ())
-        blocking = any(d.is_error and d.code not in fleet.VALUE_ERRORS for d in errors)
+        blocking = any(d.is_error and d.blocking for d in errors)
         record = _facts(job)
         if record is not None and not blocking:
             usable.append(record)
