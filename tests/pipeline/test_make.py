@@ -113,7 +113,24 @@ def test_make_hosts_builds_every_host_then_is_a_no_op(fleet: Path) -> None:
     assert mtimes(fleet) == before
 
 
-def test_touching_an_overlay_rebuilds_exactly_its_hosts(fleet: Path) -> None:
+EDITS = {
+    "overlays/worker.yaml": "    - path: /var/lib/work-2\n",
+    "overlays/controller.yaml": "    - path: /var/lib/backup-2\n",
+    "overlays/all.yaml": "systemd:\n  units:\n    - name: extra.service\n      enabled: true\n",
+}
+
+
+def edit(root: Path, name: str) -> None:
+    """Change what ``name`` says (so its hosts' outputs change), with a new date."""
+    path = root / name
+    if name == "configs/solo.yaml":
+        path.write_text("storage:\n  directories:\n    - path: /var/lib/solo\n")
+    else:
+        path.write_text(path.read_text() + EDITS[name])
+    os.utime(path, (PAST + 120, PAST + 120))
+
+
+def test_editing_an_overlay_rebuilds_exactly_its_hosts(fleet: Path) -> None:
     make_ok(fleet, "hosts")
     for name, expected in [
         ("overlays/worker.yaml", ["wk-1", "wk-2"]),
@@ -122,10 +139,18 @@ def test_touching_an_overlay_rebuilds_exactly_its_hosts(fleet: Path) -> None:
         ("overlays/all.yaml", HOSTS),
     ]:
         before = age_outputs(fleet)
-        os.utime(fleet / name, (PAST + 120, PAST + 120))
+        edit(fleet, name)
         make_ok(fleet, "hosts")
         assert rebuilt(fleet, before) == expected, name
-        os.utime(fleet / name, (PAST, PAST))
+
+
+def test_touching_without_a_change_rewrites_nothing(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    before = age_outputs(fleet)
+    os.utime(fleet / "overlays/all.yaml", (PAST + 120, PAST + 120))
+    make_ok(fleet, "hosts")  # runs hostiso (the overlay is newer than the stamp)
+    assert rebuilt(fleet, before) == []
+    make_ok(fleet, "HOSTISO=false", "hosts")  # the stamp is new: hostiso is not started
 
 
 def test_adding_a_group_to_a_host_makes_it_depend_on_that_overlay(fleet: Path) -> None:
@@ -134,7 +159,7 @@ def test_adding_a_group_to_a_host_makes_it_depend_on_that_overlay(fleet: Path) -
     make_ok(fleet, "hosts")
     assert "overlays/worker.yaml" in (fleet / "build/solo.d").read_text()
     before = age_outputs(fleet)
-    os.utime(fleet / "overlays/worker.yaml", (PAST + 120, PAST + 120))
+    edit(fleet, "overlays/worker.yaml")
     make_ok(fleet, "hosts")
     assert rebuilt(fleet, before) == ["solo", "wk-1", "wk-2"]
 

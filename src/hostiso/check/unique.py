@@ -6,9 +6,10 @@ so a 10,000-host fleet costs no more per host than a 10-host one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple
 
+from hostiso.check.rules.hostfacts import RawMark, cooked, raw
 from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
 from hostiso.load.fleet import Host
 from hostiso.media.iso import volume_label
@@ -36,36 +37,48 @@ UNIQUE_CHECKS: dict[str, Callable[[Host], Iterable[Claim]]] = {
 }
 
 
-def check_unique(hosts: list[Host], code: str, claims: Callable[[Host], Iterable[Claim]]) -> None:
+class Claimant(NamedTuple):
+    """A host's claims, by check code: what the uniqueness checks read of it."""
+
+    stem: str
+    name: str
+    claims: tuple[tuple[str, Any, Path, str, RawMark], ...]
+    """(code, value, path, what, mark as plain data)."""
+
+
+def claimant(host: Host) -> Claimant | None:
+    """The host's claims; None before its tree is expanded (it claims nothing)."""
+    if host.tree is None:
+        return None
+    found = [
+        (code, value, path, what, raw(_mark(host, path)))
+        for code, claims in UNIQUE_CHECKS.items()
+        for value, path, what in claims(host)
+    ]
+    return Claimant(host.stem, host.name, tuple(found))
+
+
+def check_unique(hosts: list[Claimant], code: str) -> Iterator[tuple[Claimant, Diagnostic]]:
     """Every host in a group claiming the same value gets an error citing another."""
-    groups: dict[Any, list[tuple[Host, Path, str, Mark | None]]] = {}
+    groups: dict[Any, list[tuple[Claimant, Path, str, RawMark]]] = {}
     for host in hosts:
-        if host.tree is None:
-            continue
-        for value, path, what in claims(host):
-            groups.setdefault(value, []).append((host, path, what, _mark(host, path)))
+        for kind, value, path, what, where in host.claims:
+            if kind == code:
+                groups.setdefault(value, []).append((host, path, what, where))
     for value, members in groups.items():
         if len({id(m[0]) for m in members}) < 2:
             continue
         if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
             continue  # the same hostname twice: that error already says it all
         names = [m[0].name for m in members]
-        for i, (host, path, what, mark) in enumerate(members):
-            other, _, _, other_mark = members[1] if i == 0 else members[0]
+        for i, (host, path, what, where) in enumerate(members):
+            other, _, _, other_where = members[1] if i == 0 else members[0]
+            mark, other_mark = cooked(where), cooked(other_where)
             # hosts that share a hostname are told apart by their file stems
             tag = host.stem if names.count(host.name) > 1 else host.name
             related = (("also claimed here", other_mark),) if other_mark else ()
-            host.diagnostics.append(
-                Diagnostic(
-                    Severity.ERROR,
-                    code,
-                    f"{what} '{value}' is also used by host {other.stem} ({other_mark})",
-                    path,
-                    mark,
-                    tag,
-                    related,
-                )
-            )
+            message = f"{what} '{value}' is also used by host {other.stem} ({other_mark})"
+            yield host, Diagnostic(Severity.ERROR, code, message, path, mark, tag, related)
 
 
 def _mark(host: Host, path: Path) -> Mark | None:
@@ -75,6 +88,17 @@ def _mark(host: Host, path: Path) -> Mark | None:
     return Mark(host.source, 1, 1)
 
 
+def unique_errors(hosts: list[Claimant]) -> dict[str, list[Diagnostic]]:
+    """Every uniqueness error, by file stem (hostname errors first)."""
+    out: dict[str, list[Diagnostic]] = {}
+    for code in UNIQUE_CHECKS:
+        for host, d in check_unique(hosts, code):
+            out.setdefault(host.stem, []).append(d)
+    return out
+
+
 def check_fleet(hosts: list[Host]) -> None:
-    for code, claims in UNIQUE_CHECKS.items():
-        check_unique(hosts, code, claims)
+    by_stem = {h.stem: h for h in hosts}
+    found = [c for c in (claimant(h) for h in hosts) if c is not None]
+    for stem, problems in unique_errors(found).items():
+        by_stem[stem].diagnostics += problems

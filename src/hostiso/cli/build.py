@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path as FsPath
 
+from hostiso.cli import progress
 from hostiso.cli.io import (
     CONFIG_EXIT,
     IO,
@@ -27,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", choices=SPECS, default="2.3.0")
     p.add_argument("--build-dir", default="build")
     p.add_argument("--out-dir", default="out")
+    p.add_argument("--timings", action="store_true", help="print the time each step took")
+    p.add_argument("--no-cache", action="store_true", help="build every host from scratch")
 
 
 def _stems(args: argparse.Namespace) -> list[str] | None:
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         build_dir=root / args.build_dir,
         out_dir=root / args.out_dir,
         prune=not args.hosts,
+        cache=not args.no_cache,
+        hook=progress.hook(io.stderr, io.env),
     )
     try:
         make_dirs(options.build_dir, options.out_dir)
@@ -66,5 +71,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     except OSError as exc:
         io.stderr.write(f"{exc.filename}: error: {exc.strerror}\n")
         return CONFIG_EXIT
+    progress.clear(io.stderr, io.env)
+    if args.timings:
+        io.stderr.write(progress.timings(result.timings))
     items = emit(result.diagnostics, io, args.format, args.root)
     return CONFIG_EXIT if any(d.is_error for d in items) else 0

@@ -425,3 +425,12 @@ def _write_atomic(path: Path, data: bytes, mode: int, *, durable: bool = False) 
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def renewal_time(cert_path: Path) -> float:
+    """When the certificate at ``cert_path`` stops being reused (0 if unreadable)."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    except (OSError, ValueError):
+        return 0.0
+    return (cert.not_valid_after_utc - RENEW_BEFORE).timestamp()

@@ -24,8 +24,8 @@ from typing import Any
 from hostiso.derive.etcd.members import membership
 from hostiso.derive.inventory import Mapping, ansible_groups, mapping_of, merge_children, section
 from hostiso.load.fleet import Host
+from hostiso.load.fleetview import addresses
 from hostiso.load.inventoryschema import RESERVED_GROUPS
-from hostiso.load.templates import addresses
 
 
 @dataclass

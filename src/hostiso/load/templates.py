@@ -50,15 +50,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
-from hostiso.load import hostschema, netfacts
-from hostiso.load.fleet import BUILTIN_GROUPS, Host
+from hostiso.load.fleet import Host
+from hostiso.load.fleetview import (
+    ANY,
+    FleetFacts,
+    Reads,
+    head_of,
+    round_of,
+    view_of,
+)
 from hostiso.load.jinja import Failure, Undefined, is_template, render
-from hostiso.load.merge import pattern, replace_values
-from hostiso.load.schema import validate
+from hostiso.load.merge import replace_values
 from hostiso.load.yamlload import Node, line_mark, to_plain, unfolded_mark
-
-ADDRESS_PATHS = frozenset({("network", "addresses", "*"), ("networkd", "units", "*", "contents")})
-"""Values that define addresses: rendered before addresses are known."""
 
 ROUNDS: tuple[tuple[str, str], ...] = (
     (
@@ -74,43 +77,29 @@ ROUNDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def round_of(path: Path) -> str:
-    if path and path[0] == "vars":
-        return "vars"
-    return "addresses" if pattern(path) in ADDRESS_PATHS else "rest"
-
-
-@dataclass(frozen=True, repr=False)
-class Address:
-    """One address of a host, for templates: renders as ``192.168.1.11/24``."""
-
-    ip: str
-    network: str
-    prefixlen: int
-
-    def __str__(self) -> str:
-        return f"{self.ip}/{self.prefixlen}"
-
-    def __repr__(self) -> str:  # how a list of addresses renders
-        return repr(str(self))
-
-
-def address(iface: netfacts.IPInterface) -> Address:
-    return Address(str(iface.ip), str(iface.network), iface.network.prefixlen)
-
-
 class Lookup(Mapping[str, Any]):
-    """A read-only mapping that remembers which keys templates read."""
+    """A read-only mapping that remembers which keys templates read.
+
+    ``seen`` gets the keys found; ``asked`` every key asked for, found or not,
+    and :data:`ANY` when the keys themselves were listed or counted.
+    """
 
     def __init__(
-        self, keys: list[str], aliases: Mapping[str, str], get: Callable[[str], Any], seen: set[str]
+        self,
+        keys: list[str],
+        aliases: Mapping[str, str],
+        get: Callable[[str], Any],
+        seen: set[str],
+        asked: set[str],
     ) -> None:
         self._keys = keys
         self._aliases = aliases
         self._get = get
         self._seen = seen
+        self._asked = asked
 
     def __getitem__(self, key: str) -> Any:
+        self._asked.add(str(key))
         real = self._aliases.get(key)
         if real is None:
             raise KeyError(key)
@@ -118,106 +107,20 @@ class Lookup(Mapping[str, Any]):
         return self._get(real)
 
     def __iter__(self) -> Iterator[str]:
+        self._asked.add(ANY)
         return iter(self._keys)
 
     def __len__(self) -> int:
+        self._asked.add(ANY)
         return len(self._keys)
 
     def __repr__(self) -> str:  # rendered as is: the names, never a memory address
+        self._asked.add(ANY)
         return repr(self._keys)
 
 
-def template_name(host: Host) -> str:
-    """The name templates use: a literal ``hostname:``, else the file stem."""
-    node = host.user.get("hostname") if host.user is not None else None
-    if node is not None and isinstance(node.value, str) and not is_template(node.value):
-        return node.value
-    return host.stem
-
-
-class FleetFacts:
-    """What templates may know of the fleet; host views are built on first use."""
-
-    def __init__(self, hosts: list[Host]) -> None:
-        self.hosts: dict[str, Host] = {}
-        for i, h in enumerate(hosts):  # a duplicate hostname (an error later): the stem
-            name = template_name(h)
-            name = h.stem if name in self.hosts else name
-            self.hosts[f"{name}#{i}" if name in self.hosts else name] = h
-        self.aliases = {name: name for name in self.hosts}
-        for name, h in self.hosts.items():
-            self.aliases.setdefault(h.stem, name)
-        self.inputs = {name: list(h.inputs) for name, h in self.hosts.items()}
-        self.groups = _groups(self.hosts)
-        self._views: dict[str, dict[str, Any]] = {}
-        self.broken: dict[str, Diagnostic] = {}
-        """Hosts whose data templates cannot use, with their first error (see freeze)."""
-
-    def freeze(self) -> None:
-        """Before round 3: a host whose file did not load, or whose addresses did
-        not render, cannot be read through ``fleet.hosts``."""
-        for name, host in self.hosts.items():
-            problem = _unusable(host)
-            if problem is not None:
-                self.broken[name] = problem
-
-    def view(self, name: str) -> dict[str, Any]:
-        """``{name, groups, addresses}`` of a host, as its tree is now."""
-        if name not in self._views:
-            host = self.hosts[name]
-            self._views[name] = {
-                "name": name,
-                "groups": list(host.groups),
-                "addresses": [address(a) for a in addresses(host.user)],
-            }
-        return self._views[name]
-
-
-def _unusable(host: Host) -> Diagnostic | None:
-    errors = [d for d in host.diagnostics if d.is_error]
-    if host.user is None:
-        return errors[0] if errors else None
-    return next((d for d in errors if d.path and round_of(d.path) != "rest"), None)
-
-
-def _file(host: Host) -> Mark:
-    return Mark(host.source, 1, 1)
-
-
-def _no_addresses(host: Host) -> tuple[str, Mark]:
-    """Why a host has no addresses: a schema error in its network, if there is one."""
-    name = template_name(host)
-    for key in ("network", "networkd"):
-        node = host.user.get(key) if host.user is not None else None
-        if node is None:
-            continue
-        problems = validate(node, hostschema.HOST.fields[key], (key,))
-        if problems:
-            return f"host {name} has no addresses: {problems[0].message}", problems[
-                0
-            ].mark or node.mark
-        return f"host {name} has no addresses", node.mark
-    return f"host {name} has no addresses", _file(host)
-
-
-def _groups(hosts: Mapping[str, Host]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {g: [] for g in BUILTIN_GROUPS}
-    groups["all"] = sorted(hosts)
-    for name, host in hosts.items():
-        for group in dict.fromkeys(host.groups):
-            groups.setdefault(group, []).append(name)
-    return {g: sorted(members) for g, members in sorted(groups.items())}
-
-
-def addresses(tree: Node | None) -> list[netfacts.IPInterface]:
-    """A host's addresses; none while its tree is malformed (check-schema says why)."""
-    if tree is None:
-        return []
-    part = {key: to_plain(tree.get(key)) for key in ("network", "networkd")}
-    try:
-        return [a for a, _ in netfacts.network_facts(part).addresses]
-    except (AttributeError, TypeError):  # not yet schema-checked: wrong types in network
-        return []
+def _file(stem_source: str) -> Mark:
+    return Mark(stem_source, 1, 1)
 
 
 @dataclass
@@ -231,6 +134,8 @@ class HostContext:
     seen_groups: set[str] = field(default_factory=set)
     read: set[str] = field(default_factory=set)
     """Other hosts the value being rendered read (cleared before each value)."""
+    reads: Reads = field(default_factory=Reads)
+    """Everything the host's templates asked the fleet for (never cleared)."""
 
     def context(self, round_: str) -> dict[str, Any]:
         groups = Lookup(
@@ -238,6 +143,7 @@ class HostContext:
             {g: g for g in self.fleet.groups},
             lambda g: list(self.fleet.groups[g]),
             self.seen_groups,
+            self.reads.groups,
         )
         me = {"name": self.name, "groups": list(self.host.groups)}
         if round_ == "vars":
@@ -251,7 +157,13 @@ class HostContext:
         }
         if round_ == "addresses":
             return out
-        hosts = Lookup(list(self.fleet.hosts), self.fleet.aliases, self._other, self.seen_hosts)
+        hosts = Lookup(
+            list(self.fleet.heads),
+            self.fleet.aliases,
+            self._other,
+            self.seen_hosts,
+            self.reads.hosts,
+        )
         out["host"] = self.fleet.view(self.name)
         out["fleet"] = {"hosts": hosts}
         return out
@@ -278,11 +190,12 @@ class HostContext:
         out: list[tuple[str, Mark]] = []
         for name in sorted(self.read):
             problem = self.fleet.broken.get(name)
-            host = self.fleet.hosts[name]
+            view = self.fleet.views[name]
             if problem is not None:
-                out.append((f"host {name}: {problem.message}", problem.mark or _file(host)))
-            elif failure.code == "template-undefined" and not self.fleet.view(name)["addresses"]:
-                out.append(_no_addresses(host))
+                where = problem.mark or _file(self.fleet.heads[name].source)
+                out.append((f"host {name}: {problem.message}", where))
+            elif failure.code == "template-undefined" and not view.addresses:
+                out.append(self.fleet.no_addresses(name))
         return tuple(out)
 
     def record(self) -> None:
@@ -305,21 +218,39 @@ _CONTEXT_ATTR = "_template_context"
 
 def render_fleet(hosts: list[Host]) -> None:
     """Render every templated string value of every host (three rounds, see above)."""
-    facts = FleetFacts(hosts)
-    found = {id(h): find_templates(h.user) for h in hosts}
-    names = {id(h): name for name, h in facts.hosts.items()}
-    contexts = {id(h): HostContext(h, facts, names[id(h)]) for h in hosts}
+    facts = FleetFacts(head_of(h) for h in hosts)
     for host in hosts:
-        setattr(host, _CONTEXT_ATTR, contexts[id(host)])
-    for round_, _hint in ROUNDS:
-        if round_ == "rest":
-            facts.freeze()
-        for host in hosts:
-            todo = [(p, n) for p, n in found[id(host)] if round_of(p) == round_]
-            if todo:
-                _render_round(contexts[id(host)], round_, todo)
+        start(host, facts)
+        render_early(host)
+    facts.freeze({h.stem: view_of(h) for h in hosts})
     for host in hosts:
-        contexts[id(host)].record()
+        render_rest(host)
+
+
+def start(host: Host, facts: FleetFacts) -> HostContext:
+    """Give the host its context in the fleet (before any round)."""
+    ctx = HostContext(host, facts, facts.names[host.stem])
+    setattr(host, _CONTEXT_ATTR, ctx)
+    return ctx
+
+
+def render_early(host: Host) -> None:
+    """Rounds 1 and 2: ``vars`` and the values that define addresses."""
+    found = find_templates(host.user)
+    ctx = host_context(host)
+    for round_ in ("vars", "addresses"):
+        todo = [(p, n) for p, n in found if round_of(p) == round_]
+        if todo:
+            _render_round(ctx, round_, todo)
+
+
+def render_rest(host: Host) -> None:
+    """Round 3 (every other value), once the fleet's views are frozen."""
+    ctx = host_context(host)
+    todo = [(p, n) for p, n in find_templates(host.user) if round_of(p) == "rest"]
+    if todo:
+        _render_round(ctx, "rest", todo)
+    ctx.record()
 
 
 def find_templates(node: Node | None, path: Path = ()) -> list[tuple[Path, Node]]:
@@ -392,9 +323,9 @@ def host_context(host: Host) -> HostContext:
     ctx = getattr(host, _CONTEXT_ATTR, None)
     if isinstance(ctx, HostContext) and ctx.host is host:
         return ctx
-    ctx = HostContext(host, FleetFacts([host]), template_name(host))
-    setattr(host, _CONTEXT_ATTR, ctx)
-    return ctx
+    facts = FleetFacts([head_of(host)])
+    facts.freeze({host.stem: view_of(host)})
+    return start(host, facts)
 
 
 def render_file(host: Host, data: bytes, display: str, path: Path) -> bytes | Diagnostic:

@@ -19,8 +19,10 @@ know when a whole-fleet build is due.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import Any
 
 from hostiso.check.unique import iso_label
 from hostiso.derive.etcd import tls
@@ -30,9 +32,9 @@ from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import DEFAULT_SPEC, to_json
 from hostiso.load.fleet import Host, Layout
 from hostiso.media.iso import build_iso
-from hostiso.pipeline import depfile
-from hostiso.pipeline.steps import load_checked
-from hostiso.util import fsutil, parallel
+from hostiso.pipeline import cache, depfile, incremental, store
+from hostiso.pipeline.incremental import Hook
+from hostiso.util import fsutil
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class BuildOptions:
     prune: bool = False
     """Remove ``build/<stem>.{ign,d}`` and ``out/<stem>.iso`` of recorded stems with no
     host file, and record the current stems."""
+    cache: bool = True
+    """Keep each host's result in ``build/.cache/`` and reuse it while its inputs hold."""
+    hook: Hook | None = None
 
 
 @dataclass
@@ -52,10 +57,11 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     built: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
-    """Build the named hosts (all when None), plus any whose fleet facts changed.
+    """Build the named hosts (all when None).
 
     One build at a time per build directory: ``make -j out/a.iso out/b.iso``
     starts two processes that may both create the etcd CA or rebuild the same
@@ -66,41 +72,190 @@ def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bui
         return _build(layout, stems, options)
 
 
+def _kind(options: BuildOptions) -> str:
+    return f"build-{options.spec}-{int(options.pretty)}-{options.epoch}"
+
+
 def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
-    hosts = load_checked(layout)
-    by_stem = {h.stem: h for h in hosts}
+    kind = _kind(options)
+    path = store.cache_path(options.build_dir, kind) if options.cache else None
+    start = time.perf_counter()
+    run = store.open_run(
+        layout,
+        spec=options.spec,
+        writes=True,
+        path=path,
+        kind=kind,
+        outputs_ok=lambda stem, entry: _outputs_ok(stem, entry, options),
+        hook=options.hook,
+        force=frozenset(stems or ()),
+    )
+    run.timed("cache-read", start)
+    post = incremental.run_stages(run)
+    start = time.perf_counter()
     result = BuildResult()
-    wanted = list(by_stem) if stems is None else list(stems)
-    wanted += stale_by_fleet(hosts, set(wanted), options)
-    for stem in wanted:
-        if stem not in by_stem:
+    wanted = set(run.by_stem) if stems is None else set(stems)
+    for stem in [] if stems is None else stems:
+        if stem not in run.by_stem:
             result.diagnostics.append(_no_such_host(layout, stem))
-    todo = [by_stem[s] for s in dict.fromkeys(wanted) if s in by_stem]
-    for part in parallel.split_run(todo, lambda chunk: _build_chunk(layout, chunk, options)):
-        result.built += part.built
-        result.failed += part.failed
-        result.diagnostics += part.diagnostics
-    update_host_list(set(by_stem), {h.stem for h in todo}, options)
+    wanted |= stale_by_fleet(run, wanted, options)
+    for done, job in enumerate(run.jobs, 1):
+        if job.stem in wanted:
+            _finish(run, job, post, options, result)
+        if options.hook is not None:
+            options.hook("write", done, len(run.jobs))
+    start = run.timed("write-outputs", start)
+    update_host_list(set(run.by_stem), wanted & set(run.by_stem), options)
+    if stems is None:
+        write_fleet_depfile(run, options)
+    store.save_run(run, path, kind, keep=set(run.by_stem) - wanted)
+    run.timed("cache-write", start)
+    result.timings = run.timings
     return result
 
 
-def _build_chunk(layout: Layout, hosts: list[Host], options: BuildOptions) -> BuildResult:
-    result = BuildResult()
-    for host in hosts:
-        build_host(layout, host, options, result)
-    return result
-
-
-def stale_by_fleet(hosts: list[Host], wanted: set[str], options: BuildOptions) -> list[str]:
-    """Hosts make did not ask for whose output depends on a fleet fact that changed."""
-    stale = []
-    for host in hosts:
-        if host.stem in wanted or host.failed:
+def stale_by_fleet(run: incremental.Run, wanted: set[str], options: BuildOptions) -> set[str]:
+    """Loaded hosts nobody asked for whose output depends on a fleet fact that changed
+    (make cannot see that a new etcd member was added in another file)."""
+    stale = set()
+    for job in run.live():
+        host = job.host
+        if job.stem in wanted or host is None or host.failed:
             continue
         stored = depfile.stored_digest(outputs(host, options)[2])
         if stored is not None and stored != depfile.facts_digest(host):
-            stale.append(host.stem)
+            stale.add(job.stem)
     return stale
+
+
+def _outputs_ok(stem: str, entry: Any, options: BuildOptions) -> bool:
+    names = (options.build_dir / f"{stem}.ign", options.out_dir / f"{stem}.iso")
+    found = tuple(cache.output_signature(p) for p in (*names, options.build_dir / f"{stem}.d"))
+    return found == tuple(tuple(s) if s is not None else None for s in entry["out"])
+
+
+def _finish(
+    run: incremental.Run,
+    job: incremental.Job,
+    post: incremental.Post,
+    options: BuildOptions,
+    result: BuildResult,
+) -> None:
+    if job.host is None:
+        found = incremental.finish_clean(job, post)
+        if job.failed:
+            fsutil.remove(*outputs_of(job.stem, options)[:2])
+            result.failed.append(job.stem)
+        else:
+            result.built.append(job.stem)
+        result.diagnostics += found
+        return
+    build_host(run, job, post, options, result)
+
+
+def outputs_of(stem: str, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
+    return (
+        options.build_dir / f"{stem}.ign",
+        options.out_dir / f"{stem}.iso",
+        options.build_dir / f"{stem}.d",
+    )
+
+
+def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
+    return outputs_of(host.stem, options)
+
+
+def build_host(
+    run: incremental.Run,
+    job: incremental.Job,
+    post: incremental.Post,
+    options: BuildOptions,
+    result: BuildResult,
+) -> None:
+    host = job.host
+    assert host is not None
+    ign_path, iso_path, dep_path = outputs(host, options)
+    incremental.finish_host(run, job, post)
+    until = float("inf")
+    if not host.failed:
+        tls.materialize(host)
+        until = certificates_until(host, run.layout)
+    if not host.failed and job.compiled is None:
+        job.compiled = compile_host(host, options.spec, run.layout)
+    compiled = job.compiled.diagnostics if job.compiled is not None and not host.failed else []
+    host.diagnostics += compiled
+    label = ""
+    try:
+        fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
+        if not host.failed:
+            assert job.compiled is not None and job.compiled.ignition is not None
+            data = to_json(job.compiled.ignition, options.pretty)
+            label = iso_label(host)
+            old = run.old.get(host.stem) if options.prune else None
+            _write_outputs(old, data, label, options, ign_path, iso_path)
+    except OSError as exc:
+        host.diagnostics.append(_cannot_write(run.layout, host, exc))
+    job.failed = host.failed
+    if host.failed:
+        fsutil.remove(ign_path, iso_path)
+        result.failed.append(host.stem)
+    else:
+        result.built.append(host.stem)
+        out = tuple(cache.output_signature(p) for p in (ign_path, iso_path, dep_path))
+        extra = {"out": out, "until": until, "label": label}
+        incremental.new_entry(run, job, compiled, extra)
+    result.diagnostics += host.diagnostics
+
+
+def _write_outputs(
+    old: Any, data: bytes, label: str, options: BuildOptions, ign: FsPath, iso: FsPath
+) -> None:
+    """Write what changed: an unchanged config and label keep the ISO as it is.
+
+    Without ``old`` (a build of named hosts, as ``make out/HOST.iso`` runs) both
+    are written, so make sees them as new."""
+    try:
+        same = old is not None and ign.read_bytes() == data
+    except OSError:
+        same = False
+    if not same:
+        fsutil.write_private(ign, data)
+    keep = (
+        same
+        and isinstance(old, dict)
+        and old.get("label") == label
+        and cache.output_signature(iso) == _sig(old.get("out"), 1)
+    )
+    if not keep:
+        fsutil.write_private(iso, build_iso({"config.json": data}, label, options.epoch))
+
+
+def _sig(out: Any, index: int) -> Any:
+    try:
+        return tuple(out[index])
+    except (TypeError, IndexError):
+        return None
+
+
+def certificates_until(host: Host, layout: Layout) -> float:
+    """When a certificate of the host is due for renewal (its entry expires then)."""
+    return tls.renewal_time(layout.root, host.inputs)
+
+
+def write_fleet_depfile(run: incremental.Run, options: BuildOptions) -> None:
+    """``build/.hosts.mk``: every input of every host, for make's ``hosts`` stamp."""
+    deps: dict[str, None] = {}
+    for job in run.jobs:
+        if job.host is not None:
+            deps.update(dict.fromkeys(job.host.inputs))
+        elif job.entry is not None:
+            deps.update(dict.fromkeys(job.entry["deps"]))
+    text = depfile.render_stamp(options.build_dir / STAMP, list(deps))
+    fsutil.write_text_if_changed(options.build_dir / FLEET_DEPFILE, text)
+
+
+STAMP = ".stamp"
+FLEET_DEPFILE = ".hosts.mk"
 
 
 HOST_LIST = ".hosts"
@@ -135,38 +290,6 @@ def read_host_list(options: BuildOptions) -> set[str]:
 def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
     path = layout.display(layout.configs / f"{stem}.yaml")
     return error("no-such-host", f"no host file {path}", mark=Mark(path, 1, 1))
-
-
-def outputs(host: Host, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
-    return (
-        options.build_dir / f"{host.stem}.ign",
-        options.out_dir / f"{host.stem}.iso",
-        options.build_dir / f"{host.stem}.d",
-    )
-
-
-def build_host(layout: Layout, host: Host, options: BuildOptions, result: BuildResult) -> None:
-    ign_path, iso_path, dep_path = outputs(host, options)
-    tls.materialize(host)
-    if not host.failed:
-        compiled = compile_host(host, options.spec, layout)
-        host.diagnostics += compiled.diagnostics
-    try:
-        fsutil.write_text_if_changed(dep_path, depfile.render(host, ign_path, iso_path))
-        if not host.failed:
-            assert compiled.ignition is not None
-            data = to_json(compiled.ignition, options.pretty)
-            fsutil.write_private(ign_path, data)
-            iso = build_iso({"config.json": data}, iso_label(host), options.epoch)
-            fsutil.write_private(iso_path, iso)
-    except OSError as exc:
-        host.diagnostics.append(_cannot_write(layout, host, exc))
-    if host.failed:
-        fsutil.remove(ign_path, iso_path)
-        result.failed.append(host.stem)
-    else:
-        result.built.append(host.stem)
-    result.diagnostics += host.diagnostics
 
 
 def _cannot_write(layout: Layout, host: Host, exc: OSError) -> Diagnostic:

@@ -49,3 +49,10 @@ def render(host: Host, *targets: FsPath) -> str:
     ]
     lines += [f"{_escape(i)}:" for i in inputs[1:]]
     return "\n".join(lines) + "\n"
+
+
+def render_stamp(stamp: FsPath, inputs: list[str]) -> str:
+    """The whole fleet's depfile: the stamp depends on every input of every host."""
+    lines = [_escape(str(stamp)) + ": " + " ".join(_escape(i) for i in inputs)]
+    lines += [f"{_escape(i)}:" for i in inputs]
+    return "\n".join(lines) + "\n"

@@ -1,11 +1,21 @@
-"""``hostiso lint``: every problem in the fleet, building nothing."""
+"""``hostiso lint``: every problem in the fleet, building nothing.
+
+Lint runs the build's stages (:mod:`hostiso.pipeline.incremental`); with a
+cache file (``build/.cache-lint-SPEC``, kept when ``build/`` exists) it only
+checks again the hosts whose inputs or fleet facts changed.
+"""
 
 from __future__ import annotations
+
+import time
+from pathlib import Path as FsPath
 
 from hostiso.diagnostics import Diagnostic
 from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import DEFAULT_SPEC
 from hostiso.load.fleet import Host, Layout
+from hostiso.pipeline import incremental, store
+from hostiso.pipeline.incremental import Hook
 from hostiso.pipeline.steps import load_checked
 
 
@@ -18,6 +28,46 @@ def checked_hosts(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Host]:
     return hosts
 
 
-def lint(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Diagnostic]:
-    """The same checks the build runs, for every host; nothing is written."""
-    return [d for host in checked_hosts(layout, spec) for d in host.diagnostics]
+def lint(
+    layout: Layout,
+    spec: str = DEFAULT_SPEC,
+    *,
+    cache: bool = True,
+    hook: Hook | None = None,
+    timings: dict[str, float] | None = None,
+) -> list[Diagnostic]:
+    """The same checks the build runs, for every host; no output is written."""
+    kind = f"lint-{spec}"
+    build_dir = layout.root / "build"
+    path: FsPath | None = store.cache_path(build_dir, kind)
+    if not cache or not build_dir.is_dir():
+        path = None
+    run = store.open_run(
+        layout,
+        spec=spec,
+        writes=False,
+        path=path,
+        kind=kind,
+        outputs_ok=lambda s, e: True,
+        hook=hook,
+    )
+    post = incremental.run_stages(run)
+    start = time.perf_counter()
+    out: list[Diagnostic] = []
+    for job in run.jobs:
+        if job.host is None:
+            out += incremental.finish_clean(job, post)
+            continue
+        host = job.host
+        incremental.finish_host(run, job, post)
+        compiled = job.compiled.diagnostics if job.compiled is not None else []
+        host.diagnostics += compiled
+        job.failed = host.failed
+        if not host.failed:
+            incremental.new_entry(run, job, compiled, {"out": (None, None, None)})
+        out += host.diagnostics
+    store.save_run(run, path, kind, keep=set())
+    run.timed("cache-write", start)
+    if timings is not None:
+        timings.update(run.timings)
+    return out

@@ -26,11 +26,12 @@ from hostiso.check.rules import (
     network,
     networkd,
 )
+from hostiso.check.rules.hostfacts import HostFacts, facts_of
 from hostiso.diagnostics import Diagnostic
 from hostiso.load.fleet import Host
 
 HostRule = Callable[[Host], Iterable[Diagnostic]]
-FleetRule = Callable[[list[Host]], Iterable[tuple[Host, Diagnostic]]]
+FleetRule = Callable[[list[HostFacts]], Iterable[tuple[HostFacts, Diagnostic]]]
 
 HOST_RULES: dict[str, HostRule] = {
     **modes.HOST_RULES,
@@ -55,18 +56,38 @@ def place(host: Host, diagnostic: Diagnostic) -> Diagnostic:
     return d if d.mark is not None else d.at(host.locate(d.path))
 
 
+def usable(host: Host) -> bool:
+    return host.tree is not None and not host.blocked
+
+
 def run_rules(hosts: list[Host]) -> None:
-    usable = [h for h in hosts if h.tree is not None and not h.blocked]
+    ready = [h for h in hosts if usable(h)]
     common.reset()
     try:
-        for host in usable:
-            for rule in HOST_RULES.values():
-                host.diagnostics += [place(host, d) for d in rule(host)]
-        for fleet_rule in FLEET_RULES.values():
-            for host, d in fleet_rule(usable):
-                host.diagnostics.append(place(host, d))
+        for host in ready:
+            host.diagnostics += host_rules(host)
+        records = [facts_of(h) for h in ready]
     finally:
         common.reset()
+    by_stem = {h.stem: h for h in ready}
+    for stem, found in fleet_rules(records).items():
+        by_stem[stem].diagnostics += found
+
+
+def host_rules(host: Host) -> list[Diagnostic]:
+    """Every host rule's diagnostics, placed (within one ``common.reset`` scope)."""
+    return [place(host, d) for rule in HOST_RULES.values() for d in rule(host)]
+
+
+def fleet_rules(records: list[HostFacts]) -> dict[str, list[Diagnostic]]:
+    """Every fleet rule over the usable hosts' records: diagnostics by file stem."""
+    out: dict[str, list[Diagnostic]] = {}
+    for fleet_rule in FLEET_RULES.values():
+        for record, d in fleet_rule(records):
+            d = d if d.host else d.for_host(record.name)
+            d = d if d.mark is not None else d.at(record.locate(d.path))
+            out.setdefault(record.stem, []).append(d)
+    return out
 
 
 from hostiso.check.rules import users as _users  # noqa: E402  (needs the registries above)

@@ -15,8 +15,27 @@ from urllib.parse import urlsplit
 
 from hostiso.check.rules.common import plain
 from hostiso.check.rules.duplicates import Claim, clashes
-from hostiso.diagnostics import Diagnostic
-from hostiso.load.fleet import Host
+from hostiso.check.rules.hostfacts import EXTRACTORS, HostFacts
+from hostiso.diagnostics import Diagnostic, Path
+from hostiso.load import fleet
+
+Host = HostFacts
+TARGET_PATHS: tuple[Path, ...] = (("bmc", "redfish"), ("libvirt", "domain"))
+
+
+def _targets(host: fleet.Host) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """What these rules read of a host: its ``bmc:`` and ``libvirt:`` settings."""
+    clc = plain(host)
+    value = {k: clc[k] for k in ("bmc", "libvirt") if isinstance(clc.get(k), dict)}
+    return value, TARGET_PATHS
+
+
+EXTRACTORS["attach"] = _targets
+
+
+def _section(host: Host, key: str) -> Any:
+    targets = host.get("attach") or {}
+    return targets.get(key)
 
 
 def bmc_address(bmc: Any) -> str | None:
@@ -34,7 +53,7 @@ def bmc_address(bmc: Any) -> str | None:
 def _bmc_hosts(hosts: list[Host]) -> dict[str, list[tuple[Host, str | None]]]:
     by_address: dict[str, list[tuple[Host, str | None]]] = {}
     for host in hosts:
-        bmc = plain(host).get("bmc")
+        bmc = _section(host, "bmc")
         address = bmc_address(bmc)
         if address is not None and isinstance(bmc, dict):
             system = bmc.get("system")
@@ -78,7 +97,7 @@ def duplicate_bmc(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
 
 
 def _domain_claims(host: Host) -> Iterator[Claim]:
-    virt = plain(host).get("libvirt")
+    virt = _section(host, "libvirt")
     if isinstance(virt, dict) and isinstance(virt.get("domain"), str):
         uri = str(virt.get("uri") or "")
         yield (uri, virt["domain"]), f"{virt['domain']} at {uri}", ("libvirt", "domain")

@@ -10,26 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from hostiso.check.rules.common import facts, mark_of
+from hostiso.check.rules.hostfacts import HostFacts, mark_of
 from hostiso.diagnostics import Diagnostic, Path, Severity
-from hostiso.load.fleet import Host
+
+Host = HostFacts
 
 Claim = tuple[object, str, Path]
 """A value a host claims (as a dict key), how to show it, and where it is set."""
 
 
 def address_claims(host: Host) -> Iterator[Claim]:
-    for iface, path in facts(host).addresses:
-        if not iface.ip.is_loopback:
-            yield iface.ip, str(iface.ip), path
+    for ip, _iface, _net, _len, _bits, loopback, path in host.addresses:
+        if not loopback:
+            yield ip, ip, path
 
 
 def mac_claims(host: Host) -> Iterator[Claim]:
-    for link in facts(host).links:
-        path = ("network", "mac") if link.path == ("network",) else (*link.path, "contents")
-        for mac in link.macs:
-            canonical = mac.lower().replace("-", ":")
-            yield canonical, canonical, path
+    for canonical, path in host.macs:
+        yield canonical, canonical, path
 
 
 def clashes(

@@ -12,27 +12,18 @@ errors.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from hostiso.check.rules.common import Endpoint, facts, plain, split_urls
+from hostiso.check.rules.common import Endpoint, split_urls
+from hostiso.check.rules.hostfacts import HostFacts
 from hostiso.diagnostics import Diagnostic, Path, Severity
-from hostiso.load.fleet import Host
 
-ADVERTISED = ("initial_advertise_peer_urls", "advertise_client_urls")
+Host = HostFacts
+
 ETCD_PATH: Path = ("etcd",)
 
 
-def is_member(host: Host) -> bool:
-    return "etcd" in plain(host) or "etcd" in host.groups
-
-
-def _section(host: Host) -> dict[str, Any]:
-    etcd = plain(host).get("etcd")
-    return etcd if isinstance(etcd, dict) else {}
-
-
 def _foreign(
-    endpoint: Endpoint, key: str, host: Host, own: set[object], owners: dict[str, Host]
+    endpoint: Endpoint, key: str, host: Host, own: set[str], owners: dict[str, Host]
 ) -> str | None:
     """Why an advertised URL is not this host's, or None when it is."""
     ip = endpoint.ip
@@ -41,12 +32,12 @@ def _foreign(
         if other is not None and other is not host:
             return f"'{endpoint.host}' is the name of host {other.stem}"
         return None
-    if ip in own or (ip.is_loopback and key == "advertise_client_urls"):
+    if str(ip) in own or (ip.is_loopback and key == "advertise_client_urls"):
         return None
     other = owners.get(str(ip))
     if other is not None and other is not host:
         return f"{ip} is an address of host {other.stem}"
-    mine = ", ".join(sorted(str(a) for a in own))
+    mine = ", ".join(sorted(own))
     return f"{ip} is not an address of this host ({mine})"
 
 
@@ -54,8 +45,8 @@ def _owners(hosts: list[Host]) -> dict[str, Host]:
     owners: dict[str, Host] = {}
     for host in hosts:
         owners.setdefault(host.name, host)
-        for iface, _ in facts(host).addresses:
-            owners.setdefault(str(iface.ip), host)
+        for address in host.addresses:
+            owners.setdefault(address[0], host)
     return owners
 
 
@@ -85,11 +76,11 @@ def foreign_url(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
     """
     owners = _owners(hosts)
     for host in hosts:
-        own: set[object] = {iface.ip for iface, _ in facts(host).addresses}
-        if not is_member(host) or not own:
+        own = {address[0] for address in host.addresses}
+        if not host.member or not own:
             continue
-        for key in ADVERTISED:
-            for endpoint in split_urls(_section(host).get(key), ("etcd", key)):
+        for key, value in host.urls:
+            for endpoint in split_urls(value, ("etcd", key)):
                 why = _foreign(endpoint, key, host, own, owners)
                 if why is not None:
                     message = (

@@ -6,21 +6,22 @@ distinct networks (there are far fewer networks than hosts).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from hostiso.check.rules.common import (
-    NETCONFIG_PATH,
-    FlannelNet,
-    facts,
-    flannel_net,
-    mark_of,
-    plain,
-    runs_flannel,
-)
+from hostiso.check.rules.common import NETCONFIG_PATH, FlannelNet, parse_network_config
+from hostiso.check.rules.hostfacts import HostFacts, mark_of
 from hostiso.diagnostics import Diagnostic, Mark, Path, Severity
-from hostiso.load.fleet import Host
 from hostiso.load.netfacts import IPNetwork
+
+Host = HostFacts
+
+
+@lru_cache(maxsize=4096)
+def _network(text: str) -> IPNetwork:
+    return ipaddress.ip_network(text)
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,9 @@ def flannel_capacity(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
     groups: dict[FlannelNet, list[Seen]] = {}
     unconfigured: list[Seen] = []
     for host in hosts:
-        clc = plain(host)
-        if not runs_flannel(clc):
+        if not host.flannel:
             continue
-        config = flannel_net(clc)
+        config = parse_network_config(host.netconfig) if host.netconfig is not None else None
         if config is None:
             unconfigured.append(Seen(host, ("flannel",), mark_of(host, ("flannel",))))
             continue
@@ -99,9 +99,9 @@ def _capacity_errors(members: list[Seen], config: FlannelNet) -> Iterator[tuple[
 def _address_table(hosts: Iterable[Host]) -> dict[IPNetwork, list[tuple[Host, str, Path]]]:
     table: dict[IPNetwork, list[tuple[Host, str, Path]]] = {}
     for host in hosts:
-        for iface, path in facts(host).addresses:
-            if iface.network.prefixlen < iface.max_prefixlen:
-                table.setdefault(iface.network, []).append((host, str(iface), path))
+        for _ip, iface, network, prefixlen, bits, _loop, path in host.addresses:
+            if prefixlen < bits:
+                table.setdefault(_network(network), []).append((host, iface, path))
     return table
 
 

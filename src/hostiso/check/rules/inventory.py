@@ -9,8 +9,10 @@ an Ansible group (and every play aimed at it) empty.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from hostiso.check.rules.common import plain
+from hostiso.check.rules.hostfacts import EXTRACTORS, HostFacts, RawMark, cooked, raw
 from hostiso.derive.inventory import (
     ALL,
     ansible_groups,
@@ -19,12 +21,48 @@ from hostiso.derive.inventory import (
     populated,
     section,
 )
-from hostiso.diagnostics import Diagnostic, Path, warning
-from hostiso.load.fleet import Host
+from hostiso.diagnostics import Diagnostic, warning
+from hostiso.load import fleet
 from hostiso.load.inventoryschema import group_list
 from hostiso.load.yamlload import node_at
 
 CODE = "inventory-empty-group"
+Host = HostFacts
+
+
+def _facts(host: fleet.Host) -> tuple[dict[str, Any], tuple[()]]:
+    """What this rule reads of a host: its groups (hostiso's and Ansible's)
+    and, where it has the mapping, the mapping with the marks of its names."""
+    clc = plain(host)
+    mapping = mapping_of(clc)
+    value: dict[str, Any] = {
+        "own": hostiso_groups(host),
+        "direct": ansible_groups(host, mapping),
+    }
+    if section(clc) and host.user is not None:
+        value["groups"] = {g: _key_mark(host, ("inventory", "groups", g)) for g in mapping.groups}
+        value["children"] = mapping.children
+        value["child_marks"] = _child_marks(host)
+    return value, ()
+
+
+def _key_mark(host: fleet.Host, path: tuple[str, ...]) -> RawMark:
+    node = node_at(host.user, path)
+    return raw(node.key_mark) if node is not None else None
+
+
+def _child_marks(host: fleet.Host) -> list[tuple[str, str, RawMark]]:
+    children = node_at(host.user, ("inventory", "children"))
+    if children is None or not isinstance(children.value, dict):
+        return []
+    return [
+        (str(parent), str(item.value), raw(item.mark))
+        for parent, node in children.value.items()
+        for item in group_list(node)
+    ]
+
+
+EXTRACTORS["inventory"] = _facts
 
 
 def inventory_empty_group(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
@@ -59,39 +97,25 @@ def inventory_empty_group(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]
         # configs/a.yaml
         groups: [controller]
     """
-    holder = next((h for h in hosts if section(plain(h)) and h.user is not None), None)
+    holder = next((h for h in hosts if "groups" in (h.get("inventory") or {})), None)
     if holder is None:
         return
     own: set[str] = {ALL}
     direct: set[str] = set()
     for host in hosts:
-        own.update(hostiso_groups(host))
-        direct.update(ansible_groups(host, mapping_of(plain(host))))
-    mapping = mapping_of(plain(holder))
-    for group in mapping.groups:
+        facts = host.get("inventory") or {}
+        own.update(facts.get("own", ()))
+        direct.update(facts.get("direct", ()))
+    mapping = holder.get("inventory")
+    for group, mark in mapping["groups"].items():
         if group not in own:
-            where = ("inventory", "groups", group)
             message = f"no host is in group '{group}', which the inventory mapping names"
-            yield holder, _at_key(holder, where, message)
-    yield from _empty_children(holder, populated(direct, mapping.children))
-
-
-def _empty_children(holder: Host, full: set[str]) -> Iterator[tuple[Host, Diagnostic]]:
-    children = node_at(holder.user, ("inventory", "children"))
-    if children is None or not isinstance(children.value, dict):
-        return
-    for parent, node in children.value.items():
-        for item in group_list(node):
-            if item.value not in full:
-                message = f"no host is in group '{item.value}', a child of '{parent}'"
-                path = ("inventory", "children", parent)
-                yield holder, warning(CODE, message, path, item.mark)
-
-
-def _at_key(host: Host, path: Path, message: str) -> Diagnostic:
-    node = node_at(host.user, path)
-    mark = node.key_mark if node is not None else None
-    return warning(CODE, message, path, mark)
+            yield holder, warning(CODE, message, ("inventory", "groups", group), cooked(mark))
+    full = populated(direct, {p: tuple(k) for p, k in mapping["children"].items()})
+    for parent, item, mark in mapping["child_marks"]:
+        if item not in full:
+            message = f"no host is in group '{item}', a child of '{parent}'"
+            yield holder, warning(CODE, message, ("inventory", "children", parent), cooked(mark))
 
 
 FLEET_RULES = {CODE: inventory_empty_group}

@@ -276,3 +276,15 @@ def _merge_base(host: Host, layer: dict[str, Any]) -> None:
     marks = {key: _mark(host, key) or user.mark for key in ("etcd", "flannel")}
     base = Node({k: from_plain(v, marks[k]) for k, v in layer.items()}, user.mark)
     host.user = merge.merge(base, user, ())
+
+
+def renewal_time(root: FsPath, inputs: list[str]) -> float:
+    """The earliest time (epoch seconds) one of the certificates among ``inputs`` is
+    reissued rather than reused (``pki.RENEW_BEFORE`` before it expires)."""
+    prefix = f"{SECRETS}/{PKI}/"
+    times = [
+        pki.renewal_time(root / name)
+        for name in dict.fromkeys(inputs)
+        if name.startswith(prefix) and name.endswith(".crt")
+    ]
+    return min(times, default=float("inf"))

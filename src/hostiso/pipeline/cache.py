@@ -1,0 +1,160 @@
+"""The build cache: one file per kind of run, ``build/.cache-KIND``.
+
+A cache file is a header (format, the tool's digest, the kind of run), a
+marshalled body and the SHA-256 of both.  It is only ever an optimisation:
+a file that is missing, truncated, corrupt, of another version or tool, not
+a regular file, not ours or readable by others is ignored (the build then
+starts cold) and replaced by the next build.  Files are written to a temp
+file and renamed (mode 0600), so a build killed at any point leaves the old
+cache or the new one.  Nothing secret is stored: records hold paths, marks,
+addresses, messages and digests; password hashes and keys stay in the
+outputs, and diagnostics never quote them.
+
+Input files are remembered by their stat signature and content digest, like
+git's index: a file whose size, mtime, ctime and inode are unchanged is not
+read again, unless it was modified so recently before it was recorded that a
+later write could have kept its mtime ("racy"), in which case it is hashed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hostiso.util import fsutil
+
+FORMAT = 1
+MAGIC = b"hostiso-cache\n"
+RACY_NS = 2_000_000_000
+"""A file modified less than this before it was recorded is hashed again next time."""
+MISSING = "-"
+
+
+def tool_digest() -> str:
+    """A digest of this hostiso's own sources: another version never reads our cache."""
+    import hostiso
+
+    root = Path(hostiso.__file__).parent
+    h = hashlib.sha256(f"{FORMAT} {hostiso.__version__}".encode())
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def load(path: Path, header: str) -> dict[str, Any] | None:
+    """The cached body, or None when there is no usable cache."""
+    data = _read_own(path)
+    if data is None or not data.startswith(MAGIC):
+        return None
+    head, _, rest = data[len(MAGIC) :].partition(b"\n")
+    if head.decode("ascii", "replace") != header or len(rest) < 32:
+        return None
+    body, digest = rest[:-32], rest[-32:]
+    if hashlib.sha256(data[:-32]).digest() != digest:
+        return None
+    try:
+        value = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _read_own(path: Path) -> bytes | None:
+    """The file's bytes if it is a regular file of ours that nobody else can read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o077:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def save(path: Path, header: str, body: dict[str, Any]) -> None:
+    """Write the cache atomically (mode 0600); a failure only loses the cache."""
+    payload = MAGIC + header.encode("ascii") + b"\n" + marshal.dumps(body)
+    payload += hashlib.sha256(payload).digest()
+    with contextlib.suppress(OSError):
+        fsutil.write_private(path, payload)
+
+
+def remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+Signature = tuple[int, int, int, int]
+
+
+@dataclass
+class Files:
+    """Content digests of input files, by path relative to the fleet root."""
+
+    root: Path
+    known: dict[str, tuple[Signature | None, str]] = field(default_factory=dict)
+    """path -> (trusted stat signature or None when racy, digest)."""
+    now: dict[str, str] = field(default_factory=dict)
+
+    def digest(self, rel: str) -> str:
+        found = self.now.get(rel)
+        if found is None:
+            found = self.now[rel] = self._digest(rel)
+        return found
+
+    def _digest(self, rel: str) -> str:
+        path = self.root / rel
+        try:
+            st = os.stat(path)
+        except OSError:
+            self.known[rel] = (None, MISSING)
+            return MISSING
+        sig = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        old = self.known.get(rel)
+        if old is not None and old[0] == sig:
+            return old[1]
+        digest = _hash(path) if stat.S_ISREG(st.st_mode) else f"mode:{st.st_mode:o}"
+        racy = max(st.st_mtime_ns, st.st_ctime_ns) > _now_ns() - RACY_NS
+        self.known[rel] = (None if racy else sig, digest)
+        return digest
+
+    def dump(self) -> dict[str, Any]:
+        return {k: v for k, v in self.known.items() if k in self.now}
+
+
+def _now_ns() -> int:
+    import time
+
+    return time.time_ns()
+
+
+def _hash(path: Path) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()[:32]
+    except OSError:
+        return MISSING
+
+
+def output_signature(path: Path) -> tuple[int, int] | None:
+    """Size and inode: outputs are written by rename, so a new file has a new inode
+    (dates are left out: make's users re-date outputs)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_size, st.st_ino)

@@ -1,0 +1,190 @@
+"""The build cache is only an optimisation: with or without it, the same bytes.
+
+Random edit sequences (hypothesis) on a small fleet: after each step the
+incremental build's build/ and out/ and its diagnostics equal a cold build
+of a fresh copy (the same secrets/, so the same CA and certificates).  A
+corrupt, truncated, foreign or wrongly owned cache, and a build killed with
+SIGKILL at any point, are followed by a build equal to a cold one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import LOGIN, write_fleet
+from hostiso import cli
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+BASE = {
+    "overlays/all.yaml": LOGIN + "vars: {site: dc1}\n",
+    "overlays/worker.yaml": "storage:\n  files:\n    - path: /etc/motd\n      contents:\n"
+    "        template: motd.j2\n",
+    "overlays/etcd.yaml": "etcd: {initial_cluster_token: t}\n",
+    "files/motd.j2": "{{ host.name }} in {{ vars.site }}; "
+    "ctl {{ fleet.hosts['c1'].addresses[0] }}\n",
+    "configs/c1.yaml": "groups: [etcd]\nnetwork: {addresses: [10.0.0.11/24]}\n",
+    "configs/w1.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.21/24]}\nflannel: ~\n",
+    "configs/w2.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.22/24]}\n",
+    "configs/s1.yaml": "network: {addresses: [10.0.0.31/24]}\n",
+}
+
+
+def build(root: Path) -> tuple[int, str]:
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    old = os.getcwd()
+    env = dict(os.environ)
+    try:
+        os.chdir(root)
+        os.environ.update(EPOCH)
+        rc = cli.main(["build", "--format", "parsable"], stdout=out, stderr=err)
+    finally:
+        os.chdir(old)
+        os.environ.clear()
+        os.environ.update(env)
+    return rc, err.getvalue()
+
+
+def artefacts(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for d in ("build", "out")
+        for p in sorted((root / d).glob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def cold(root: Path, tmp: Path) -> tuple[tuple[int, str], dict[str, bytes]]:
+    fresh = tmp / f"cold-{time.monotonic_ns()}"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("build", "out"))
+    result = build(fresh)
+    return result, artefacts(fresh)
+
+
+def assert_like_cold(root: Path, tmp: Path, result: tuple[int, str]) -> None:
+    expected, files = cold(root, tmp)
+    assert result == expected
+    assert artefacts(root) == files
+
+
+EDITS = st.sampled_from(
+    [
+        ("configs/w2.yaml", "groups: [worker]\nnetwork: {addresses: [10.0.0.23/24]}\n"),
+        ("configs/w2.yaml", "groups: [worker]\nnetwork: {addresses: [10.0.0.21/24]}\n"),
+        ("configs/c1.yaml", "groups: [etcd]\nnetwork: {addresses: [10.0.0.12/24]}\n"),
+        ("configs/c2.yaml", "groups: [etcd]\nnetwork: {addresses: [10.0.0.13/24]}\n"),
+        ("configs/c2.yaml", None),
+        ("configs/s1.yaml", None),
+        ("configs/s2.yaml", "network: {addresses: [10.0.0.31/24]}\n"),
+        ("configs/s1.yaml", "network: {addresses: [10.0.0.31/24]}\nhostname: w1\n"),
+        ("configs/s1.yaml", "network: {addresses: [bad]}\n"),
+        ("overlays/worker.yaml", "storage:\n  directories:\n    - path: /var/w\n"),
+        ("overlays/all.yaml", LOGIN + "vars: {site: dc2}\n"),
+        ("files/motd.j2", "{{ host.name }} / {{ groups.etcd | join(',') }}\n"),
+        ("files/motd.j2", "{{ fleet.hosts['s1'].addresses[0].ip }}\n"),
+    ]
+)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=st.lists(EDITS, min_size=1, max_size=4))
+def test_random_edits_build_like_a_cold_build(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, str | None]]
+) -> None:
+    tmp = tmp_path_factory.mktemp("edits")
+    root = write_fleet(tmp / "fleet", BASE)
+    build(root)
+    for name, text in steps:
+        path = root / name
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text)
+        assert_like_cold(root, tmp, build(root))
+
+
+def cache_file(root: Path) -> Path:
+    [found] = (root / "build").glob(".cache-build-*")
+    return found
+
+
+def corrupt_truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def corrupt_flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def corrupt_version(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"\n", b"\n0", 1))
+
+
+def corrupt_mode(path: Path) -> None:
+    os.chmod(path, 0o644)
+
+
+def corrupt_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    "damage", [corrupt_truncate, corrupt_flip, corrupt_version, corrupt_mode, corrupt_empty]
+)
+def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: object) -> None:
+    root = write_fleet(tmp_path / "fleet", BASE)
+    build(root)
+    (root / "configs/w2.yaml").write_text(
+        "groups: [worker]\nnetwork: {addresses: [10.0.0.24/24]}\n"
+    )
+    damage(cache_file(root))  # type: ignore[operator]
+    assert_like_cold(root, tmp_path, build(root))
+    assert cache_file(root).stat().st_mode & 0o777 == 0o600
+
+
+def test_cache_files_are_private_and_hold_no_secret(tmp_path: Path) -> None:
+    root = write_fleet(tmp_path / "fleet", {**BASE, "secrets/core.password": "hunter2\n"})
+    build(root)
+    data = cache_file(root).read_bytes()
+    assert cache_file(root).stat().st_mode & 0o777 == 0o600
+    assert b"hunter2" not in data and b"$6$" not in data and b"PRIVATE KEY" not in data
+
+
+def test_a_build_killed_at_any_point_then_rebuilt_equals_a_cold_build(tmp_path: Path) -> None:
+    root = write_fleet(tmp_path / "fleet", BASE)
+    build(root)
+    env = {**os.environ, **EPOCH}
+    for delay in (0.05, 0.2, 0.4, 0.8):
+        (root / "configs/w2.yaml").write_text(
+            f"groups: [worker]\nnetwork: {{addresses: [10.0.0.{int(delay * 100)}/24]}}\n"
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "hostiso", "build", "--format", "parsable"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        (root / "build/.lock").unlink(missing_ok=True)
+        assert_like_cold(root, tmp_path, build(root))
