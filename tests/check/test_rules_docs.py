@@ -21,6 +21,7 @@ from hostiso.check.rules import (
     modes,
     network,
     networkd,
+    specs,
 )
 from hostiso.load.fleet import Layout
 from hostiso.pipeline.lint import lint
@@ -34,6 +35,7 @@ MODULES: tuple[ModuleType, ...] = (
     etcd,
     login,
     inventory,
+    specs,
 )
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 

@@ -21,6 +21,7 @@ from hostiso.check.rules import (
     modes,
     network,
     networkd,
+    specs,
 )
 from hostiso.diagnostics import Diagnostic
 from hostiso.load.fleet import Host
@@ -39,6 +40,7 @@ FLEET_RULES: dict[str, FleetRule] = {
     **fleetnet.FLEET_RULES,
     **etcd.FLEET_RULES,
     **inventory.FLEET_RULES,
+    **specs.FLEET_RULES,
 }
 
 
