@@ -64,7 +64,9 @@ def compile_host(host: Host, spec: str | None, layout: Layout) -> Compiled:
         return templates.render_file(host, data, layout.display(layout.files / name), path)
 
     plain = host.plain()
-    ctx = Context(spec=specs.choose(spec, plain), read_local=read, render_template=render)
+    ctx = Context(
+        spec=specs.choose(spec, plain), read_local=read, render_template=render, locate=host.locate
+    )
     compiled = compile_with(plain, ctx)
     compiled.diagnostics = [place(d, host) for d in compiled.diagnostics]
     return compiled

@@ -32,6 +32,7 @@ class _Paths:
 
     def __init__(self, ctx: Context) -> None:
         self.v2_origins = ctx.origins
+        self.locate = ctx.locate
         self.to_v2: Origins = {}
         self.direct: Origins = {}
 
@@ -46,7 +47,10 @@ class _Paths:
         return self.from_v2(hit[0] + hit[1] if hit is not None else path)
 
     def describe(self, path: Path) -> str:
-        return format_path(self.from_v3(path))
+        """Where the output entry at ``path`` was set: ``FILE:LINE:COL`` when known."""
+        where = self.from_v3(path)
+        mark = self.locate(where) if self.locate is not None else None
+        return str(mark) if mark is not None else format_path(where)
 
 
 def _add(ctx: Context, found: Iterable[Diagnostic], where: Any) -> bool:
