@@ -323,3 +323,15 @@ def test_the_model_sees_what_2_x_writes(rich: Fleet) -> None:
     assert [u["name"] for u in enabled] == ["etcd-member.service", "flanneld.service"]
     source = config2["storage"]["files"][0]["contents"]["source"]
     assert model[config2["storage"]["files"][0]["path"][1:]].data == decode_data_url(source)
+
+
+def test_the_comparison_sees_a_difference(rich: Fleet) -> None:
+    """The check above is not vacuous: a changed mode or a lost file shows."""
+    config2, tree = rich.configs["2.3.0"]["e1"], dict(rich.trees["e1"])
+    motd = tree["etc/motd"]
+    tree["etc/motd"] = Entry(motd.kind, 0o600, motd.uid, motd.gid, motd.data)
+    del tree["etc/systemd/network/20-vlan100.netdev"]
+    tree["etc/extra"] = Entry("file", 0o644, 0, 0, b"")
+    problems = "\n".join(_differences(config2, tree))
+    for path in ("etc/motd", "etc/systemd/network/20-vlan100.netdev", "etc/extra"):
+        assert path in problems

@@ -21,7 +21,7 @@ from hostiso.diagnostics import Path as DiagPath
 from hostiso.emit.compile import compile_clc
 from hostiso.emit.v2.common import to_json
 from hostiso.load import hostschema, merge, yamltext
-from hostiso.load.fleet import place_at
+from hostiso.load.fleet import locate, place_at
 from hostiso.load.schema import validate
 from hostiso.load.specs import SPECS, supported
 from hostiso.load.yamlload import Node, load_text, to_plain
@@ -148,7 +148,8 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
         problems.append(replace(d, path=_input_path(d.path, origins)))
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
     plain = to_plain(tree)
-    compiled = compile_clc(plain if isinstance(plain, dict) else {}, opts.spec, files_dir)
+    clc = plain if isinstance(plain, dict) else {}
+    compiled = compile_clc(clc, opts.spec, files_dir, lambda path: locate(tree, path))
     for d in compiled.diagnostics:
         placed = place_at(tree, d)
         problems.append(replace(placed, path=_input_path(placed.path, origins)))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
-from hostiso.diagnostics import Diagnostic, Path
+from hostiso.diagnostics import Diagnostic, Mark, Path
 from hostiso.emit.features import gate
 from hostiso.emit.targets import TARGETS
 from hostiso.emit.v2.common import Context, LocalReader
@@ -28,11 +29,15 @@ def local_reader(files_dir: FsPath | None) -> LocalReader | None:
 
 
 def compile_clc(
-    clc: dict[str, Any], spec: str | None = None, files_dir: FsPath | None = None
+    clc: dict[str, Any],
+    spec: str | None = None,
+    files_dir: FsPath | None = None,
+    locate: Callable[[Path], Mark | None] | None = None,
 ) -> Compiled:
     """Transpile a checked CLC for ``spec`` (None: the CLC's own
-    ``ignition.version``, else the default); diagnostics carry input paths."""
-    ctx = Context(spec=specs.choose(spec, clc), read_local=local_reader(files_dir))
+    ``ignition.version``, else the default); diagnostics carry input paths
+    (``locate`` finds where a path was set, for messages citing a second place)."""
+    ctx = Context(spec=specs.choose(spec, clc), read_local=local_reader(files_dir), locate=locate)
     return compile_with(clc, ctx)
 
 
