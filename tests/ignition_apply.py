@@ -53,6 +53,9 @@ def unavailable() -> str | None:
     for tool in ("unshare", "mount", "useradd", "groupadd", "chroot"):
         if shutil.which(tool) is None:
             return f"{tool} missing"
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        return "no private mount namespace here (unshare -m): cannot bind /usr for useradd"
     return None
 
 

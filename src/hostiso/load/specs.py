@@ -10,6 +10,7 @@ the lint rules (which sit below ``emit``) can check them too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,5 +54,6 @@ def at_least(spec: str, minimum: str) -> bool:
     return _triple(spec) >= _triple(minimum)
 
 
+@functools.cache
 def _triple(spec: str) -> tuple[int, ...]:
     return tuple(int(part) for part in spec.split("."))

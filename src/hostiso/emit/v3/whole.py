@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -24,7 +25,7 @@ from hostiso.emit.ignition.rules import go_clean
 from hostiso.emit.ignition.structure import Ctx, Obj, WholeRule
 from hostiso.emit.ignition.unitfile import parse_unit
 from hostiso.emit.v3.storage import filesystem_warnings
-from hostiso.emit.v3.tables import DUPLICATE_IGNORED, DUPLICATE_MERGED
+from hostiso.emit.v3.tables import DUPLICATE_IGNORED, DUPLICATE_MERGED, SCHEMAS
 
 _NODE_KINDS = ("files", "directories", "links")
 _NAMED = frozenset({"Unit", "Dropin", "PasswdUser", "PasswdGroup", "Raid", "Luks", "HTTPHeader"})
@@ -50,17 +51,28 @@ def key_of(typename: str, item: Any) -> str:
     return str(item.get("name")) if typename in _NAMED else repr(item)
 
 
+@functools.cache
+def _checked_lists(version: str, typename: str) -> tuple[tuple[str, str, str], ...]:
+    """(key, item type, duplicate group) of each list of ``typename`` Ignition checks."""
+    ignored = DUPLICATE_IGNORED.get(typename, frozenset())
+    merged = DUPLICATE_MERGED.get(typename, {})
+    fields = SCHEMAS[version][typename].items()
+    return tuple(
+        (key, spec[:-2], merged.get(key, key))
+        for key, spec in fields
+        if spec.endswith("[]") and key not in ignored
+    )
+
+
 def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
     for typename, obj, path in ctx.objects:
-        ignored = DUPLICATE_IGNORED.get(typename, frozenset())
-        merged = DUPLICATE_MERGED.get(typename, {})
         seen: dict[str, dict[str, Path]] = {}
-        for key, spec in ctx.schema[typename].items():
-            if not spec.endswith("[]") or key in ignored or not obj.get(key):
+        for key, item_type, group_name in _checked_lists(ctx.version, typename):
+            if not obj.get(key):
                 continue
-            group = seen.setdefault(merged.get(key, key), {})
+            group = seen.setdefault(group_name, {})
             for i, item in enumerate(obj[key]):
-                k = key_of(spec[:-2], item)
+                k = key_of(item_type, item)
                 if k in group:
                     yield error(
                         "ignition-duplicate",
