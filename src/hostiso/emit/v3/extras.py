@@ -78,65 +78,66 @@ def _clevis(clevis: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_LUKS_SCALARS = (  # spec 3 key, host-file key; in the spec 3 key order
-    ("device", "device"),
-    ("discard", "discard"),
-    ("label", "label"),
-    ("name", "name"),
-    ("openOptions", "open_options"),
-    ("options", "options"),
-    ("uuid", "uuid"),
-    ("wipeVolume", "wipe_volume"),
+_LUKS_RENAMED = {  # spec 3 key: host-file key
+    "device": "device",
+    "discard": "discard",
+    "label": "label",
+    "name": "name",
+    "openOptions": "open_options",
+    "options": "options",
+    "uuid": "uuid",
+    "wipeVolume": "wipe_volume",
+}
+_LUKS_ORDER: tuple[str, ...] = (  # Ignition's Luks fields
+    *("cex", "clevis", "device", "discard", "keyFile", "label", "name"),
+    *("openOptions", "options", "uuid", "wipeVolume"),
 )
+_TOP_ORDER = ("ignition", "kernelArguments", "passwd", "storage", "systemd")
 
 
 def luks_volume(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = {k: item[v] for k, v in _LUKS_RENAMED.items() if item.get(v) not in (None, [])}
     if (item.get("cex") or {}).get("enabled") is not None:
         out["cex"] = {"enabled": item["cex"]["enabled"]}
     clevis = _clevis(item.get("clevis") or {})
     if clevis:
         out["clevis"] = clevis
-    for key, clc_key in _LUKS_SCALARS:
-        if item.get(clc_key) not in (None, []):
-            out[key] = item[clc_key]
-        if key == "discard" and item.get("key_file"):
-            key_file = _key_file(item["key_file"], (*path, "key_file"), ctx)
-            if key_file is not None:
-                out["keyFile"] = key_file
-    return out
+    if item.get("key_file"):
+        key_file = _key_file(item["key_file"], (*path, "key_file"), ctx)
+        if key_file is not None:
+            out["keyFile"] = key_file
+    return {k: out[k] for k in _LUKS_ORDER if k in out}
 
 
 def add_extras(clc: dict[str, Any], config: dict[str, Any], ctx: Context, origins: Origins) -> None:
     """Put luks, kernel arguments and the proxy into ``config`` (in place);
     ``origins`` gets their output paths -> host-file paths."""
-    volumes = ((clc.get("storage") or {}).get("luks")) or []
-    if volumes:
-        storage = config.setdefault("storage", {})
-        storage["luks"] = [
-            luks_volume(v, ("storage", "luks", i), ctx) for i, v in enumerate(volumes)
-        ]
-        config["storage"] = {k: storage[k] for k in sorted(storage)}
-        origins.update(
-            {("storage", "luks", i): ("storage", "luks", i) for i in range(len(volumes))}
-        )
+    _add_luks(clc, config, ctx, origins)
+    _add_kernel_arguments(clc, config, origins)
+    _add_proxy(clc, config, origins)
+    ordered = {k: config[k] for k in _TOP_ORDER if k in config}
+    config.clear()
+    config.update(ordered)
+
+
+def _add_luks(clc: dict[str, Any], config: dict[str, Any], ctx: Context, origins: Origins) -> None:
+    volumes = (clc.get("storage") or {}).get("luks") or []
+    if not volumes:
+        return
+    storage = config.setdefault("storage", {})
+    storage["luks"] = [luks_volume(v, ("storage", "luks", i), ctx) for i, v in enumerate(volumes)]
+    config["storage"] = {k: storage[k] for k in sorted(storage)}
+    for i in range(len(volumes)):
+        origins[("storage", "luks", i)] = ("storage", "luks", i)
+
+
+def _add_kernel_arguments(clc: dict[str, Any], config: dict[str, Any], origins: Origins) -> None:
     kargs = clc.get("kernel_arguments") or {}
-    picked = {
-        key: list(kargs[clc_key])
-        for key, clc_key in (
-            ("shouldExist", "should_exist"),
-            ("shouldNotExist", "should_not_exist"),
-        )
-        if kargs.get(clc_key)
-    }
+    renamed = (("shouldExist", "should_exist"), ("shouldNotExist", "should_not_exist"))
+    picked = {k: list(kargs[v]) for k, v in renamed if kargs.get(v)}
     if picked:
         config["kernelArguments"] = picked
         origins[("kernelArguments",)] = ("kernel_arguments",)
-    _add_proxy(clc, config, origins)
-    order = ("ignition", "kernelArguments", "passwd", "storage", "systemd")
-    ordered = {k: config[k] for k in order if k in config}
-    config.clear()
-    config.update(ordered)
 
 
 def _add_proxy(clc: dict[str, Any], config: dict[str, Any], origins: Origins) -> None:

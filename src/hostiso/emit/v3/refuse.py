@@ -56,9 +56,7 @@ def refuse_removed(ign2: dict[str, Any], spec: str) -> Iterator[Diagnostic]:
 
 
 def _refuse_filesystems(ign2: dict[str, Any], spec: str) -> Iterator[Diagnostic]:
-    names = {"root"}
     for i, fs in enumerate(_items(ign2, "storage", "filesystems")):
-        names.add(str(fs.get("name") or ""))
         where: Path = ("storage", "filesystems", i)
         if fs.get("mount") is None:
             yield error(
@@ -76,6 +74,11 @@ def _refuse_filesystems(ign2: dict[str, Any], spec: str) -> Iterator[Diagnostic]
                 (*where, "mount", "create"),
                 at_key=True,
             )
+    yield from _refuse_unknown_filesystems(ign2, spec)
+
+
+def _refuse_unknown_filesystems(ign2: dict[str, Any], spec: str) -> Iterator[Diagnostic]:
+    names = {"root"} | {str(fs.get("name") or "") for fs in _items(ign2, "storage", "filesystems")}
     for kind in _NODE_KINDS:
         for i, node in enumerate(_items(ign2, "storage", kind)):
             name = str(node.get("filesystem") or "root")
@@ -104,6 +107,12 @@ def _refuse_dropins(ign2: dict[str, Any], spec: str) -> Iterator[Diagnostic]:
                 seen.add(name)
 
 
+def _nodes(ign3: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    for kind in _NODE_KINDS:
+        for i, node in enumerate(_items(ign3, "storage", kind)):
+            yield ("storage", kind, i), str(node.get("path"))
+
+
 def refuse_conflicts(
     ign3: dict[str, Any], spec: str, describe: Callable[[Path], str]
 ) -> Iterator[Diagnostic]:
@@ -113,25 +122,27 @@ def refuse_conflicts(
     the message about the entry seen first.
     """
     first: dict[str, Path] = {}
-    links = [str(link.get("path")) for link in _items(ign3, "storage", "links")]
-    for kind in _NODE_KINDS:
-        for i, node in enumerate(_items(ign3, "storage", kind)):
-            where: Path = ("storage", kind, i)
-            path = str(node.get("path"))
-            if path in first:
-                earlier = describe(first[path])
-                yield error(
-                    CODE,
-                    f"Ignition spec {spec} allows one entry per path: {path} is also "
-                    f"written by {earlier}",
-                    (*where, "path"),
-                )
-            first.setdefault(path, where)
-            through = [link for link in links if path.startswith(link.rstrip("/") + "/")]
-            if through:
-                yield error(
-                    CODE,
-                    f"Ignition spec {spec} cannot write {path} through the link {through[0]} "
-                    "that this config creates: use the link's target in the path",
-                    (*where, "path"),
-                )
+    for where, path in _nodes(ign3):
+        if path in first:
+            yield error(
+                CODE,
+                f"Ignition spec {spec} allows one entry per path: {path} is also "
+                f"written by {describe(first[path])}",
+                (*where, "path"),
+            )
+        first.setdefault(path, where)
+    yield from _through_links(ign3, spec)
+
+
+def _through_links(ign3: dict[str, Any], spec: str) -> Iterator[Diagnostic]:
+    links = [str(link.get("path")).rstrip("/") + "/" for link in _items(ign3, "storage", "links")]
+    for where, path in _nodes(ign3):
+        through = [link for link in links if path.startswith(link)]
+        if through:
+            yield error(
+                CODE,
+                f"Ignition spec {spec} cannot write {path} through the link "
+                f"{through[0].rstrip('/')} that this config creates: use the link's "
+                "target in the path",
+                (*where, "path"),
+            )

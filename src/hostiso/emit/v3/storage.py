@@ -81,19 +81,7 @@ def _partition(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
             "a partition number >= 1 or a label must be specified",
             path,
         )
-    label = obj.get("label")
-    if label is not None and len(label.encode()) > 36:
-        yield error(
-            "ignition-partition-label",
-            "partition labels may not exceed 36 characters",
-            (*path, "label"),
-        )
-    elif label is not None and ":" in label:
-        yield error(
-            "ignition-partition-label",
-            "partition label will be truncated to text before the colon",
-            (*path, "label"),
-        )
+    yield from _partition_label(obj.get("label"), (*path, "label"))
     for key in ("guid", "typeGuid"):
         if obj.get(key) is not None and not _GUID.match(obj[key]):
             yield error(
@@ -101,6 +89,19 @@ def _partition(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
                 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"',
                 (*path, key),
             )
+
+
+def _partition_label(label: str | None, where: Path) -> Iterator[Diagnostic]:
+    if label is not None and len(label.encode()) > 36:
+        yield error(
+            "ignition-partition-label", "partition labels may not exceed 36 characters", where
+        )
+    elif label is not None and ":" in label:
+        yield error(
+            "ignition-partition-label",
+            "partition label will be truncated to text before the colon",
+            where,
+        )
 
 
 @_rule("Filesystem")
@@ -119,19 +120,22 @@ def _filesystem(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
         )
     elif fmt and fmt not in FILESYSTEM_FORMATS:
         yield error("ignition-filesystem-format", "invalid filesystem format", (*path, "format"))
-    label = obj.get("label") or ""
+    yield from _filesystem_label(obj.get("label") or "", fmt, (*path, "label"))
+
+
+def _filesystem_label(label: str, fmt: str, where: Path) -> Iterator[Diagnostic]:
     if label and not fmt:
         yield error(
             "ignition-filesystem-label",
             "filesystem must specify format if label is specified",
-            (*path, "label"),
+            where,
         )
     elif label and len(label) > FS_LABEL_MAX.get(fmt, len(label)):
         yield error(
             "ignition-filesystem-label",
             f"filesystem labels cannot be longer than {FS_LABEL_MAX[fmt]} characters "
             f"when using {fmt}",
-            (*path, "label"),
+            where,
         )
 
 
