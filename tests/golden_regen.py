@@ -11,9 +11,10 @@ A case is a directory ``tests/golden/<case>/`` holding a fleet (``configs/``,
 
 ISOs are not kept (large; their bytes are tested elsewhere).
 
-An optional ``case.toml`` changes where the fleet comes from::
+An optional ``case.toml`` changes where the fleet comes from and how it is built::
 
     fleet = "../../.."                  # the fleet root, relative to the case
+    args = ["--spec", "3.3.0"]          # more arguments for `hostiso build`
     [append]                            # text appended to copied files
     "overlays/all.yaml" = "etcd_tls: false\\n"
 
@@ -97,8 +98,11 @@ def build_case(case: Path, work: Path) -> dict[str, str]:
     """Build a case's fleet in ``work``: ``{expected file name: text}``."""
     prepare(case, work)
     out, err = io.StringIO(), io.StringIO()
+    args = _settings(case).get("args", [])
+    assert isinstance(args, list), f"{case}/case.toml: args must be a list"
     with _in_fleet(work):
-        rc = cli.main(["build", "--format", "parsable"], stdout=out, stderr=err)
+        argv = ["build", "--format", "parsable", *map(str, args)]
+        rc = cli.main(argv, stdout=out, stderr=err)
     results = {"diagnostics.txt": err.getvalue(), "exit-code": f"{rc}\n"}
     build_dir = work / "build"
     for path in sorted(build_dir.iterdir()) if build_dir.is_dir() else []:

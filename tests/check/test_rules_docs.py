@@ -25,6 +25,7 @@ from hostiso.check.rules import (
     modes,
     network,
     networkd,
+    specs,
 )
 from hostiso.load.fleet import Layout
 from hostiso.pipeline.lint import lint
@@ -42,6 +43,7 @@ MODULES: tuple[ModuleType, ...] = (
     attach_target,
     bmc_password,
     bmc_tls,
+    specs,
 )
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 

@@ -18,14 +18,24 @@ from hostiso.cli.io import (
 )
 
 HELP = "build build/<host>.ign and out/<host>.iso"
-SPECS = ("2.2.0", "2.3.0")
+SPEC_HELP = (
+    "Ignition spec to write: %(choices)s (default: each host's ignition.version, "
+    "else 2.3.0; see docs/spec3.md)"
+)
+
+
+def add_spec_option(p: argparse.ArgumentParser) -> None:
+    """``--spec``: the flag wins over every host's ``ignition.version``."""
+    from hostiso.load.specs import SPECS
+
+    p.add_argument("--spec", choices=SPECS, default=None, help=SPEC_HELP)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_fleet_options(p)
     p.add_argument("hosts", nargs="*", metavar="HOST", help="host stems (default: all)")
     p.add_argument("--queue", help="read host stems from this file, then remove it")
-    p.add_argument("--spec", choices=SPECS, default="2.3.0")
+    add_spec_option(p)
     p.add_argument("--build-dir", default="build")
     p.add_argument("--out-dir", default="out")
     p.add_argument("--timings", action="store_true", help="print the time each step took")

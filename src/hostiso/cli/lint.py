@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path as FsPath
 
-from hostiso.cli.build import SPECS
+from hostiso.cli.build import add_spec_option
 from hostiso.cli.io import CONFIG_EXIT, IO, USAGE_EXIT, add_fleet_options, check_root, emit
 from hostiso.diagnostics import report
 
@@ -15,7 +15,7 @@ HELP = "check the whole fleet without building"
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_fleet_options(p)
     p.add_argument("--strict", action="store_true", help="warnings fail too")
-    p.add_argument("--spec", choices=SPECS, default="2.3.0")
+    add_spec_option(p)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

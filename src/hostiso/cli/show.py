@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from hostiso.cli.build import add_spec_option
 from hostiso.cli.io import CONFIG_EXIT, IO, add_fleet_options, emit
 from hostiso.derive.etcd import tls
 from hostiso.diagnostics import Diagnostic, error
@@ -43,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("host")
     p.add_argument("--origin", action="store_true", help="say which file:line set each value")
     p.add_argument("--ignition", action="store_true", help="print the Ignition JSON instead")
-    p.add_argument("--spec", choices=("2.2.0", "2.3.0"), default="2.3.0")
+    add_spec_option(p)
 
 
 def run(args: argparse.Namespace, io: IO) -> int:

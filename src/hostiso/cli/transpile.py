@@ -19,10 +19,11 @@ from hostiso.derive import shorthands
 from hostiso.diagnostics import Diagnostic
 from hostiso.diagnostics import Path as DiagPath
 from hostiso.emit.compile import compile_clc
-from hostiso.emit.v2.common import DEFAULT_SPEC, SPECS, to_json
+from hostiso.emit.v2.common import to_json
 from hostiso.load import hostschema, merge, yamltext
-from hostiso.load.fleet import place_at
+from hostiso.load.fleet import locate, place_at
 from hostiso.load.schema import validate
+from hostiso.load.specs import SPECS, supported
 from hostiso.load.yamlload import Node, load_text, to_plain
 from hostiso.util import fsutil
 
@@ -36,7 +37,8 @@ USAGE = """Usage of hostiso transpile (a drop-in for ct):
   -pretty             Indent the output JSON
   -strict             Fail if any warning is reported
   -platform string    Accepted for ct compatibility; hostiso substitutes no dynamic data
-  -spec string        Ignition spec version: 2.3.0 (default) or 2.2.0
+  -spec string        Ignition spec version: 2.2.0, 2.3.0 (default), 3.3.0, 3.4.0 or
+                      3.5.0; wins over the config's ignition.version
   -version            Print the version and exit
 """
 
@@ -47,7 +49,7 @@ class Options:
     out_file: str | None = None
     files_dir: str | None = None
     platform: str | None = None
-    spec: str = DEFAULT_SPEC
+    spec: str | None = None
     format: str | None = None
     pretty: bool = False
     strict: bool = False
@@ -78,8 +80,8 @@ def parse(argv: list[str]) -> Options | str:
         else:
             return f"flag provided but not defined: -{name}"
         i += 1
-    if opts.spec not in SPECS:
-        return f"-spec must be one of {', '.join(SPECS)}"
+    if opts.spec is not None and opts.spec not in SPECS:
+        return f"-spec must be one of {supported()}"
     return opts
 
 
@@ -146,7 +148,8 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
         problems.append(replace(d, path=_input_path(d.path, origins)))
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
     plain = to_plain(tree)
-    compiled = compile_clc(plain if isinstance(plain, dict) else {}, opts.spec, files_dir)
+    clc = plain if isinstance(plain, dict) else {}
+    compiled = compile_clc(clc, opts.spec, files_dir, lambda path: locate(tree, path))
     for d in compiled.diagnostics:
         placed = place_at(tree, d)
         problems.append(replace(placed, path=_input_path(placed.path, origins)))

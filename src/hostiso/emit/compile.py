@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
-from hostiso.diagnostics import Diagnostic, Path
-from hostiso.emit.ignition.validate import validate_ignition
-from hostiso.emit.v2.common import DEFAULT_SPEC, Context, LocalReader
-from hostiso.emit.v2.convert import transpile
-from hostiso.load import templates
+from hostiso.diagnostics import Diagnostic, Mark, Path
+from hostiso.emit.features import gate
+from hostiso.emit.targets import TARGETS
+from hostiso.emit.v2.common import Context, LocalReader
+from hostiso.load import specs, templates
 from hostiso.load.fleet import Host, Layout, place_at
 from hostiso.load.localfiles import read_confined
 
@@ -28,33 +29,33 @@ def local_reader(files_dir: FsPath | None) -> LocalReader | None:
 
 
 def compile_clc(
-    clc: dict[str, Any], spec: str = DEFAULT_SPEC, files_dir: FsPath | None = None
+    clc: dict[str, Any],
+    spec: str | None = None,
+    files_dir: FsPath | None = None,
+    locate: Callable[[Path], Mark | None] | None = None,
 ) -> Compiled:
-    """Transpile a checked CLC; diagnostics carry logical input paths."""
-    return compile_with(clc, Context(spec=spec, read_local=local_reader(files_dir)))
+    """Transpile a checked CLC for ``spec`` (None: the CLC's own
+    ``ignition.version``, else the default); diagnostics carry input paths
+    (``locate`` finds where a path was set, for messages citing a second place)."""
+    ctx = Context(spec=specs.choose(spec, clc), read_local=local_reader(files_dir), locate=locate)
+    return compile_with(clc, ctx)
 
 
 def compile_with(clc: dict[str, Any], ctx: Context) -> Compiled:
+    """The emitter registered for ``ctx.spec``, after the gate on what it lacks."""
     out = Compiled(None, ctx.diagnostics)
-    ignition = transpile(clc, ctx)
-    for problem in validate_ignition(ignition):
-        out.diagnostics.append(replace(problem, path=input_path(problem.path, ctx.origins)))
-    if not any(d.is_error for d in out.diagnostics):
+    out.diagnostics.extend(gate(clc, ctx.spec))
+    if any(d.is_error for d in out.diagnostics):
+        return out
+    ignition = TARGETS[ctx.spec](clc, ctx)
+    if ignition is not None and not any(d.is_error for d in out.diagnostics):
         out.ignition = ignition
     return out
 
 
-def input_path(output: Path, origins: dict[Path, Path]) -> Path:
-    """The input path an output path came from (the nearest mapped parent)."""
-    for n in range(len(output), 0, -1):
-        found = origins.get(output[:n])
-        if found is not None:
-            return found
-    return output[:1]
-
-
-def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
-    """Compile one host; every local file it reads joins its make inputs."""
+def compile_host(host: Host, spec: str | None, layout: Layout) -> Compiled:
+    """Compile one host for ``spec`` (None: the host's pin, else the default);
+    every local file it reads joins its make inputs."""
 
     def read(name: str, path: Path) -> bytes | Diagnostic:
         host.inputs.append(layout.display(layout.files / name))
@@ -67,8 +68,11 @@ def compile_host(host: Host, spec: str, layout: Layout) -> Compiled:
     def render(data: bytes, name: str, path: Path) -> bytes | Diagnostic:
         return templates.render_file(host, data, layout.display(layout.files / name), path)
 
-    ctx = Context(spec=spec, read_local=read, render_template=render)
-    compiled = compile_with(host.plain(), ctx)
+    plain = host.plain()
+    ctx = Context(
+        spec=specs.choose(spec, plain), read_local=read, render_template=render, locate=host.locate
+    )
+    compiled = compile_with(plain, ctx)
     compiled.diagnostics = [place(d, host) for d in compiled.diagnostics]
     return compiled
 

@@ -31,6 +31,8 @@ from hostiso.load.formats import (
 )
 from hostiso.load.inventoryschema import INVENTORY
 from hostiso.load.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type, keep_text
+from hostiso.load.schema3 import KERNEL_ARGUMENTS, LUKS
+from hostiso.load.specs import SPECS
 from hostiso.load.yamlload import Node
 from hostiso.media.iso import validate_label
 from hostiso.sections import (
@@ -210,6 +212,12 @@ _IGNITION = Obj(
             fields={"tls": Obj(fields={"certificate_authorities": ListOf(item=_SOURCE)})}
         ),
         "proxy": Obj(fields={"http_proxy": _s(), "https_proxy": _s(), "no_proxy": _STRS}),
+        "version": _s(
+            "the Ignition spec to write (the --spec flag wins); pin it once in overlays/all.yaml",
+            enum=SPECS,
+            code="bad-spec",
+            blocking=False,
+        ),
     }
 )
 
@@ -389,6 +397,7 @@ HOST = Obj(
         ),
         "etcd_sans": ListOf(item=_s(), doc="extra DNS names or IPs in etcd certificates"),
         "ignition": _IGNITION,
+        "kernel_arguments": KERNEL_ARGUMENTS,
         "storage": Obj(
             fields={
                 "disks": ListOf(item=_DISK),
@@ -397,6 +406,7 @@ HOST = Obj(
                 "files": ListOf(item=_FILE),
                 "directories": ListOf(item=_DIRECTORY),
                 "links": ListOf(item=_LINK),
+                "luks": ListOf(item=LUKS),
             }
         ),
         "systemd": Obj(fields={"units": ListOf(item=_UNIT)}),

@@ -27,6 +27,7 @@ NAMED_LISTS: dict[tuple[str, ...], str] = {
     ("storage", "filesystems"): "name",
     ("storage", "disks"): "device",
     ("storage", "raid"): "name",
+    ("storage", "luks"): "name",
     ("systemd", "units"): "name",
     ("systemd", "units", "*", "dropins"): "name",
     ("networkd", "units"): "name",

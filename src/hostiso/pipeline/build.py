@@ -29,7 +29,7 @@ from hostiso.derive.etcd import tls
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.diagnostics.report import file_mark
 from hostiso.emit.compile import compile_host
-from hostiso.emit.v2.common import DEFAULT_SPEC, to_json
+from hostiso.emit.v2.common import to_json
 from hostiso.load.fleet import Host, Layout
 from hostiso.media.iso import build_iso
 from hostiso.pipeline import cache, depfile, incremental, store
@@ -39,7 +39,8 @@ from hostiso.util import fsutil
 
 @dataclass(frozen=True)
 class BuildOptions:
-    spec: str = DEFAULT_SPEC
+    spec: str | None = None
+    """The Ignition spec; None: each host's ``ignition.version``, else the default."""
     epoch: int = 0
     build_dir: FsPath = FsPath("build")
     out_dir: FsPath = FsPath("out")

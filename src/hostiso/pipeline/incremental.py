@@ -68,7 +68,7 @@ class Job:
 @dataclass
 class Run:
     layout: Layout
-    spec: str
+    spec: str | None
     writes: bool
     files: Files
     overlays: OverlayCache

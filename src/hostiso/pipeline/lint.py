@@ -12,15 +12,15 @@ from pathlib import Path as FsPath
 
 from hostiso.diagnostics import Diagnostic
 from hostiso.emit.compile import compile_host
-from hostiso.emit.v2.common import DEFAULT_SPEC
 from hostiso.load.fleet import Host, Layout
 from hostiso.pipeline import incremental, store
 from hostiso.pipeline.incremental import Hook
 from hostiso.pipeline.steps import load_checked
 
 
-def checked_hosts(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Host]:
-    """Every host with every problem the build would find; nothing is written."""
+def checked_hosts(layout: Layout, spec: str | None = None) -> list[Host]:
+    """Every host with every problem the build would find (``spec``: as for
+    the build, None for each host's own pin); nothing is written."""
     hosts = load_checked(layout, writes=False)
     for host in hosts:
         if not host.failed:
@@ -30,14 +30,14 @@ def checked_hosts(layout: Layout, spec: str = DEFAULT_SPEC) -> list[Host]:
 
 def lint(
     layout: Layout,
-    spec: str = DEFAULT_SPEC,
+    spec: str | None = None,
     *,
     cache: bool = True,
     hook: Hook | None = None,
     timings: dict[str, float] | None = None,
 ) -> list[Diagnostic]:
     """The same checks the build runs, for every host; no output is written."""
-    kind = f"lint-{spec}"
+    kind = f"lint-{spec or 'pinned'}"
     build_dir = layout.root / "build"
     path: FsPath | None = store.cache_path(build_dir, kind)
     if not cache or not build_dir.is_dir():

@@ -26,7 +26,7 @@ def header(kind: str) -> str:
 def open_run(
     layout: Layout,
     *,
-    spec: str,
+    spec: str | None,
     writes: bool,
     path: FsPath | None,
     kind: str,

@@ -25,6 +25,7 @@ from hostiso.check.rules import (
     modes,
     network,
     networkd,
+    specs,
 )
 from hostiso.check.rules.hostfacts import HostFacts, facts_of
 from hostiso.diagnostics import Diagnostic
@@ -48,6 +49,7 @@ FLEET_RULES: dict[str, FleetRule] = {
     **etcd.FLEET_RULES,
     **inventory.FLEET_RULES,
     **attach_duplicates.FLEET_RULES,
+    **specs.FLEET_RULES,
 }
 
 

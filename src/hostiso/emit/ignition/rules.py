@@ -246,15 +246,19 @@ def _user(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
             )
 
 
-def check_url(url: str, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
-    """Problems Ignition's URL parsing and scheme check find in ``url``."""
+def check_url(
+    url: str, path: Path, ctx: Ctx, schemes: frozenset[str] | None = None
+) -> Iterator[Diagnostic]:
+    """Problems Ignition's URL parsing and scheme check find in ``url``
+    (``schemes``: those the spec takes, by default ``URL_SCHEMES[ctx.version]``)."""
     if _CONTROL.search(url):
         yield error("ignition-url-invalid", "unable to parse url (control character)", path)
         return
     match = _URL_SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
-    if scheme not in URL_SCHEMES[ctx.version]:
-        allowed = ", ".join(sorted(URL_SCHEMES[ctx.version]))
+    allowed_schemes = URL_SCHEMES[ctx.version] if schemes is None else schemes
+    if scheme not in allowed_schemes:
+        allowed = ", ".join(sorted(allowed_schemes))
         yield error(
             "ignition-url-scheme",
             f"invalid url scheme {scheme!r} in {url[:60]!r} (allowed: {allowed})",

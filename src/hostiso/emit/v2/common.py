@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from hostiso.diagnostics import Diagnostic, Path, error
+from hostiso.diagnostics import Diagnostic, Mark, Path, error
 
 SPECS = ("2.2.0", "2.3.0")
 DEFAULT_SPEC = "2.3.0"
@@ -29,6 +29,8 @@ class Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     origins: dict[Path, Path] = field(default_factory=dict)
     """Output path -> the input path it came from, for mapping errors back."""
+    locate: Callable[[Path], Mark | None] | None = None
+    """Where an input path was set, for messages that cite a second place."""
 
     def error(self, code: str, message: str, path: Path) -> None:
         self.diagnostics.append(error(code, message, path))

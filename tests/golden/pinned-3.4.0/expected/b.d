@@ -1,0 +1,2 @@
+build/b.ign out/b.iso: configs/b.yaml overlays/all.yaml
+overlays/all.yaml:

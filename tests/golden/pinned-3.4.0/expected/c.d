@@ -1,0 +1,2 @@
+build/c.ign out/c.iso: configs/c.yaml overlays/all.yaml
+overlays/all.yaml:

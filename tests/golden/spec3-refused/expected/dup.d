@@ -1,0 +1,2 @@
+build/dup.ign out/dup.iso: configs/dup.yaml overlays/all.yaml
+overlays/all.yaml:

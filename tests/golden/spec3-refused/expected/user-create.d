@@ -1,0 +1,2 @@
+build/user-create.ign out/user-create.iso: configs/user-create.yaml overlays/all.yaml
+overlays/all.yaml:
