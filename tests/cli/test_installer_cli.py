@@ -235,3 +235,13 @@ def test_signature_checked_with_gpgv(fleet: Path, base: Path, gpg: tuple[Path, P
     assert rc == 1 and "gpgv rejects the signature" in err and "BAD signature" in err
     assert "[image-signature]" in err
     assert not (fleet / OUT).exists()
+
+
+def test_the_installer_never_replaces_a_host_iso(fleet: Path, base: Path) -> None:
+    write_fleet(fleet, {"configs/installer.yaml": "install: {match: {serial: S9}}\n"})
+    build_ok(fleet, "installer", env=ENV)
+    before = (fleet / OUT).read_bytes()
+    rc, _, err = installer(fleet, base)
+    assert rc == 1 and "would replace host installer's config ISO" in err
+    assert (fleet / OUT).read_bytes() == before
+    assert installer(fleet, base, "-o", "out/fleet-installer.iso")[0] == 0

@@ -190,10 +190,13 @@ def make_base_iso(
     return out
 
 
-def dummy_base_iso(parts: IsoParts, root: Path) -> Path:
+def dummy_base_iso(parts: IsoParts, root: Path, initrd_size: int = 0) -> Path:
     """A stand-in base ISO whose kernel and initramfs are placeholders (it does not boot)."""
     (root / "vmlinuz").write_bytes(b"not a kernel\n" * 1000)
-    (root / "cpio.gz").write_bytes(b"not an initramfs\n" * 100)
+    with (root / "cpio.gz").open("wb") as f:
+        f.write(b"not an initramfs\n" * 100)
+        for _ in range(initrd_size >> 20):
+            f.write(os.urandom(1 << 20))
     return make_base_iso(parts, root / "vmlinuz", root / "cpio.gz", root / "base.iso")
 
 

@@ -258,3 +258,16 @@ def test_the_install_script_is_posix_sh(shell: str, tmp_path: Path) -> None:
     assert subprocess.run(argv, capture_output=True, text=True).stderr == ""
     assert install_script().startswith(b"#!/bin/sh\n")
     assert b"\nset -eu\n" in install_script()
+
+
+def test_the_kernel_copy_writes_what_pycdlib_writes(
+    iso: Path, base: Path, image: Image, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contextlib
+
+    from hostiso.media import installer
+
+    monkeypatch.setattr(installer, "kernel_copy", contextlib.nullcontext)
+    slow = tmp_path / "slow.iso"
+    write_installer(base, HOSTS, image, slow, EPOCH)
+    assert slow.read_bytes() == iso.read_bytes()

@@ -19,7 +19,9 @@ rewrites the isohybrid MBR (boot file address, partition size), so the ISO
 still boots from a CD and from a USB stick.
 
 The same inputs give the same bytes: every date pycdlib writes is ``epoch``.
-The output is written to a temporary file (mode 0600) renamed into place.
+The output is written to a temporary file (mode 0600) renamed into place; the
+file data is copied by the kernel (:mod:`hostiso.media.fastcopy`), never read
+into memory.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pycdlib.pycdlibexception import PyCdlibException
 
 from hostiso.media import isolinux
 from hostiso.media.errors import MediaError
+from hostiso.media.fastcopy import kernel_copy
 from hostiso.media.image import stat_key
 from hostiso.media.iso import pinned_clock
 
@@ -309,7 +312,8 @@ def _write_atomic(iso: Any, output: Path, image: Image | None) -> int:
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o600)
-            iso.write_fp(fh, blocksize=1 << 20)
+            with kernel_copy():
+                iso.write_fp(fh, blocksize=1 << 20)
             fh.flush()
             size = os.fstat(fh.fileno()).st_size
         if image is not None and image.stat_key and stat_key(image.path) != image.stat_key:

@@ -69,7 +69,9 @@ def _installer(
     layout: Layout, stems: list[str] | None, options: InstallerOptions
 ) -> InstallerResult:
     result = InstallerResult()
-    hosts = _select(layout, load_checked(layout), stems, result)
+    fleet = load_checked(layout)
+    hosts = _select(layout, fleet, stems, result)
+    result.diagnostics += _output_clash(layout, fleet, options.output)
     entries = [e for h in hosts if (e := _entry(layout, h, options, result, len(hosts)))]
     if any(d.is_error for d in result.diagnostics) or not entries:
         if not hosts and not result.diagnostics:
@@ -147,6 +149,16 @@ def _missing_device(host: Host) -> Diagnostic:
         else "this host has no install: section (install.device is required on the installer)"
     )
     return _placed(host, error("missing-install-device", message, where))
+
+
+def _output_clash(layout: Layout, hosts: list[Host], output: FsPath) -> list[Diagnostic]:
+    """The installer must not replace a host's config ISO (a host named ``installer``)."""
+    target = output.resolve()
+    for host in hosts:
+        if (layout.root / "out" / f"{host.stem}.iso").resolve() == target:
+            message = f"would replace host {host.stem}'s config ISO: give another -o"
+            return [error("output-is-a-host-iso", message, mark=file_mark(str(output)))]
+    return []
 
 
 def _no_hosts(layout: Layout) -> Diagnostic:
