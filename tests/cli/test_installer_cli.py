@@ -245,3 +245,13 @@ def test_the_installer_never_replaces_a_host_iso(fleet: Path, base: Path) -> Non
     assert rc == 1 and "would replace host installer's config ISO" in err
     assert (fleet / OUT).read_bytes() == before
     assert installer(fleet, base, "-o", "out/fleet-installer.iso")[0] == 0
+
+
+def test_a_host_name_the_index_cannot_hold(fleet: Path, base: Path) -> None:
+    write_fleet(fleet, {"configs/web 1.yaml": "install: {match: {serial: S7}}\n"})
+    rc, _, err = installer(fleet, base)
+    assert rc == 1
+    assert err.startswith(
+        "configs/web 1.yaml:1:1: error: a host on the installer needs a name of 1-60 "
+        "characters of A-Z a-z 0-9 . _ - [bad-host-name]\n"
+    )

@@ -63,7 +63,10 @@ class OneOrMany(Type):
 
     def json_schema(self) -> dict[str, Any]:
         one = self.item.json_schema()
-        return {"anyOf": [one, {"type": "array", "items": one}], "description": self.doc}
+        out: dict[str, Any] = {"anyOf": [one, {"type": "array", "items": one}]}
+        if self.doc:
+            out["description"] = self.doc
+        return out
 
 
 INSTALL = Obj(

@@ -35,6 +35,7 @@ CHUNK = 1 << 20
 CACHE_ENTRIES = 8
 MAX_DIGESTS_FILE = 1 << 20
 MAX_KEYRING = 16 << 20
+MAX_CACHE = 1 << 16
 _ARMOR_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 _ARMOR_END = "-----END PGP PUBLIC KEY BLOCK-----"
 
@@ -70,7 +71,8 @@ def _read_cache(cache: Path | None) -> dict[str, list[str]]:
     if cache is None:
         return {}
     try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
+        with cache.open("rb") as f:
+            data = json.loads(f.read(MAX_CACHE))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):

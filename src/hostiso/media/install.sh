@@ -114,7 +114,6 @@ pick_host() {
         say "one host on this ISO and nothing to match: installing $1"
     fi
     if [ $# -ne 1 ]; then
-        show_machine
         [ $# -eq 0 ] && fail "no host on this ISO matches this machine (hosts:$HOSTS)"
         fail "several hosts match this machine: $*; fix install.match"
     fi

@@ -29,7 +29,7 @@ from hostiso.load.fleet import Host, Layout
 from hostiso.load.installschema import install_settings
 from hostiso.media import image as images
 from hostiso.media.errors import MediaError
-from hostiso.media.installer import HostEntry, Image, Written, write_installer
+from hostiso.media.installer import NAME_RE, HostEntry, Image, Written, write_installer
 from hostiso.pipeline.steps import load_checked
 from hostiso.util import fsutil
 
@@ -118,6 +118,11 @@ def _entry(
 ) -> HostEntry | None:
     """The host on the installer: its diagnostics go to ``result``; None when it has errors."""
     found = [d for d in host.diagnostics if d.code not in SELECTION_CODES]
+    if not NAME_RE.fullmatch(host.stem):
+        message = "a host on the installer needs a name of 1-60 characters of A-Z a-z 0-9 . _ -"
+        found.append(
+            error("bad-host-name", message, mark=Mark(host.source, 1, 1)).for_host(host.name)
+        )
     settings = install_settings(host.plain()) if host.user is not None else None
     if host.user is not None and (settings is None or settings.device is None):
         found.append(_missing_device(host))
