@@ -26,7 +26,7 @@ from hostiso.diagnostics.report import file_mark
 from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import DEFAULT_SPEC, to_json
 from hostiso.load.fleet import Host, Layout
-from hostiso.load.installschema import install_settings
+from hostiso.load.installschema import InstallSettings, install_settings
 from hostiso.media import image as images
 from hostiso.media.errors import MediaError
 from hostiso.media.installer import NAME_RE, HostEntry, Image, Written, write_installer
@@ -73,11 +73,15 @@ def _installer(
     hosts = _select(layout, fleet, stems, result)
     result.diagnostics += _output_clash(layout, fleet, options.output)
     entries = [e for h in hosts if (e := _entry(layout, h, options, result, len(hosts)))]
-    if any(d.is_error for d in result.diagnostics) or not entries:
-        if not hosts and not result.diagnostics:
-            result.diagnostics.append(_no_hosts(layout))
-        return result
-    result.hosts = [e.stem for e in entries]
+    if not hosts and not result.diagnostics:
+        result.diagnostics.append(_no_hosts(layout))
+    if entries and not any(d.is_error for d in result.diagnostics):
+        result.hosts = [e.stem for e in entries]
+        _write(entries, options, result)
+    return result
+
+
+def _write(entries: list[HostEntry], options: InstallerOptions, result: InstallerResult) -> None:
     try:
         with _checked_image(options, result) as image:
             result.image = image
@@ -89,10 +93,8 @@ def _installer(
         result.diagnostics.append(error(exc.code, exc.message, mark=file_mark(exc.path)))
     except OSError as exc:
         where = file_mark(str(exc.filename or options.output))
-        result.diagnostics.append(
-            error("cannot-write", f"cannot write: {exc.strerror}", mark=where)
-        )
-    return result
+        message = f"cannot write: {exc.strerror}"
+        result.diagnostics.append(error("cannot-write", message, mark=where))
 
 
 def _select(
@@ -118,27 +120,40 @@ def _entry(
 ) -> HostEntry | None:
     """The host on the installer: its diagnostics go to ``result``; None when it has errors."""
     found = [d for d in host.diagnostics if d.code not in SELECTION_CODES]
-    if not NAME_RE.fullmatch(host.stem):
-        message = "a host on the installer needs a name of 1-60 characters of A-Z a-z 0-9 . _ -"
-        found.append(
-            error("bad-host-name", message, mark=Mark(host.source, 1, 1)).for_host(host.name)
-        )
     settings = install_settings(host.plain()) if host.user is not None else None
-    if host.user is not None and (settings is None or settings.device is None):
-        found.append(_missing_device(host))
-    elif settings is not None and count > 1 and not settings.identifiers:
-        found.append(no_match_diagnostic(host).for_host(host.name))
-    config = None
-    if not any(d.is_error for d in found):
-        tls.materialize(host)
-        compiled = compile_host(host, options.spec, layout)
-        found += compiled.diagnostics
-        config = to_json(compiled.ignition, False) if compiled.ignition is not None else None
+    found += _installer_problems(host, settings, count)
+    config = None if any(d.is_error for d in found) else _compile(layout, host, options, found)
     result.diagnostics += found
     if config is None or settings is None or settings.device is None:
         return None
     ids = tuple(dict.fromkeys((i.kind, i.value) for i in settings.identifiers))
     return HostEntry(host.stem, settings.device, settings.wipe, ids, config)
+
+
+def _installer_problems(
+    host: Host, settings: InstallSettings | None, count: int
+) -> list[Diagnostic]:
+    """What keeps a host off the installer: a name, a device, something to match on."""
+    out = []
+    if not NAME_RE.fullmatch(host.stem):
+        message = "a host on the installer needs a name of 1-60 characters of A-Z a-z 0-9 . _ -"
+        where = Mark(host.source, 1, 1)
+        out.append(error("bad-host-name", message, mark=where).for_host(host.name))
+    if host.user is not None and (settings is None or settings.device is None):
+        out.append(_missing_device(host))
+    elif settings is not None and count > 1 and not settings.identifiers:
+        out.append(no_match_diagnostic(host).for_host(host.name))
+    return out
+
+
+def _compile(
+    layout: Layout, host: Host, options: InstallerOptions, found: list[Diagnostic]
+) -> bytes | None:
+    """The bytes ``hostiso build`` writes to build/<host>.ign (its problems join ``found``)."""
+    tls.materialize(host)
+    compiled = compile_host(host, options.spec, layout)
+    found += compiled.diagnostics
+    return to_json(compiled.ignition, False) if compiled.ignition is not None else None
 
 
 def _placed(host: Host, d: Diagnostic) -> Diagnostic:
