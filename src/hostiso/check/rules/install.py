@@ -72,7 +72,7 @@ def bad_install_id(host: Host) -> Iterator[Diagnostic]:
     for ident in _matching(host):
         problem = _format_problem(ident)
         if problem:
-            yield error("bad-install-id", problem, ident.path)
+            yield error("bad-install-id", problem, ident.path, blocking=False)
 
 
 def _format_problem(ident: Identifier) -> str | None:
@@ -205,6 +205,7 @@ def no_match_diagnostic(host: Host) -> Diagnostic:
         "install.match (mac, serial or uuid) or network.mac",
         ("install",),
         Mark(host.source, 1, 1),
+        blocking=False,
     )
 
 
