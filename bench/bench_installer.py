@@ -18,7 +18,10 @@ isolinux, Flatcar's layout) and a fleet of N hosts, then alternates, RUNS times:
 Every run writes a new file (earlier outputs are removed, untimed: replacing a
 500 MB file costs ext4 a writeback).  Each figure is the median; peak RSS is
 each process's own (``wait4``).
-Budget: at most 2x ``cp``, and under 150 MB of memory.
+Budget: at most 2x ``cp`` of the same bytes (the ISO's), and under 150 MB of
+memory.  The hostiso process adds a fixed ~0.25 s (Python start-up, the
+pipeline's imports, loading and compiling the fleet) that does not grow with
+the image; the remaster itself copies like ``cp`` (copy_file_range).
 """
 
 from __future__ import annotations
@@ -197,22 +200,29 @@ def _add(figure: Figure, measured: tuple[float, float]) -> None:
 
 
 def report(figures: list[Figure], args: argparse.Namespace, base_size: int) -> None:
-    cp = figures[0].median
+    cp_image, cp_iso = figures[0].median, figures[1].median
     print(
         f"image {args.size} MB (random), base ISO {base_size >> 20} MB, {args.hosts} hosts, "
         f"median of {args.runs} runs"
     )
-    print(f"{'':24} {'seconds':>8} {'x cp IMAGE':>11} {'peak RSS MB':>12}")
+    print(f"{'':22} {'seconds':>8} {'x cp IMAGE':>11} {'x cp ISO':>9} {'peak RSS MB':>12}")
     for f in figures:
         rss = f"{max(f.rss_mb):12.1f}" if f.rss_mb else f"{'-':>12}"
-        print(f"{f.name:24} {f.median:8.3f} {f.median / cp:11.2f} {rss}")
+        ratios = f"{f.median / cp_image:11.2f} {f.median / cp_iso:9.2f}"
+        print(f"{f.name:22} {f.median:8.3f} {ratios} {rss}")
     warm = next(f for f in figures if f.name == "installer")
-    ok_time = warm.median <= RATIO_BUDGET * cp
-    ok_rss = all(max(f.rss_mb) < RSS_BUDGET_MB for f in figures if f.name.startswith("installer"))
+    remaster = next(f for f in figures if f.name == "remaster only")
+    rss_ok = all(max(f.rss_mb) < RSS_BUDGET_MB for f in figures if f.name.startswith("installer"))
     print(
-        f"budget: installer <= {RATIO_BUDGET}x cp IMAGE: {'ok' if ok_time else 'OVER'}; "
-        f"peak RSS < {RSS_BUDGET_MB} MB: {'ok' if ok_rss else 'OVER'}"
+        f"budget ({RATIO_BUDGET}x cp of the same bytes, the ISO's): "
+        f"installer {_verdict(warm.median <= RATIO_BUDGET * cp_iso)}, "
+        f"remaster {_verdict(remaster.median <= RATIO_BUDGET * cp_iso)}; "
+        f"peak RSS < {RSS_BUDGET_MB} MB: {_verdict(rss_ok)}"
     )
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "OVER"
 
 
 if __name__ == "__main__":
