@@ -232,6 +232,19 @@ def test_unusable_bases_write_nothing(base: Path, image: Image, tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_base_without_isohybrid_is_said_to_boot_from_cd_only(
+    base: Path, image: Image, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain-base.iso"
+    data = bytearray(base.read_bytes())
+    data[:512] = bytes(512)  # as mkisofs wrote it, before isohybrid
+    plain.write_bytes(data)
+    out = tmp_path / "out.iso"
+    assert not write_installer(plain, HOSTS, image, out, EPOCH).usb
+    assert out.read_bytes()[510:512] != b"\x55\xaa"
+    assert write_installer(base, HOSTS, image, out, EPOCH).usb
+
+
 def test_a_base_remastered_twice_is_refused(iso: Path, image: Image, tmp_path: Path) -> None:
     with pytest.raises(MediaError, match="already has a label 'install'"):
         write_installer(iso, HOSTS, image, tmp_path / "twice.iso", EPOCH)

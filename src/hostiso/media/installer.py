@@ -87,6 +87,8 @@ class Written:
     label: str
     size: int
     base_label: str
+    usb: bool
+    """The base had isohybrid's MBR, and so has the installer: it boots from a USB stick."""
 
 
 def kernel_args(label: str) -> str:
@@ -151,7 +153,8 @@ def write_installer(
         _add_hostiso(iso, sorted(hosts, key=lambda h: h.stem), index, image)
         _set_label(iso, label)
         size = _write_atomic(iso, output, image)
-    return Written(label, size, base_label)
+        usb = iso.isohybrid_mbr is not None
+    return Written(label, size, base_label, usb)
 
 
 def _check_names(hosts: Sequence[HostEntry], image: Image | None) -> None:

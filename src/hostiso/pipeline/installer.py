@@ -89,6 +89,8 @@ def _write(entries: list[HostEntry], options: InstallerOptions, result: Installe
             result.written = write_installer(
                 options.base, entries, image, options.output, options.epoch
             )
+            if not result.written.usb:
+                result.diagnostics.append(_no_usb(options.base))
     except MediaError as exc:
         result.diagnostics.append(error(exc.code, exc.message, mark=file_mark(exc.path)))
     except OSError as exc:
@@ -179,6 +181,11 @@ def _output_clash(layout: Layout, hosts: list[Host], output: FsPath) -> list[Dia
             message = f"would replace host {host.stem}'s config ISO: give another -o"
             return [error("output-is-a-host-iso", message, mark=file_mark(str(output)))]
     return []
+
+
+def _no_usb(base: FsPath) -> Diagnostic:
+    message = "no isohybrid MBR in the base: the installer boots from a CD, not from a USB stick"
+    return warning("base-not-isohybrid", message, mark=file_mark(str(base)))
 
 
 def _no_hosts(layout: Layout) -> Diagnostic:
