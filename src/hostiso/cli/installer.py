@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
-from hostiso.cli.build import SPECS
+from hostiso.cli.build import add_spec_option
 from hostiso.cli.io import (
     CONFIG_EXIT,
     IO,
@@ -48,7 +48,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="check IMAGE.sig with this public key (binary or ASCII-armored) using gpgv",
     )
     p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="OUT.iso")
-    p.add_argument("--spec", choices=SPECS, default="2.3.0")
+    add_spec_option(p)
     p.add_argument("--build-dir", default="build", help="where the image digest cache lives")
 
 

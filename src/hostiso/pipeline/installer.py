@@ -24,7 +24,7 @@ from hostiso.derive.etcd import tls
 from hostiso.diagnostics import Diagnostic, Mark, error, warning
 from hostiso.diagnostics.report import file_mark
 from hostiso.emit.compile import compile_host
-from hostiso.emit.v2.common import DEFAULT_SPEC, to_json
+from hostiso.emit.v2.common import to_json
 from hostiso.load.fleet import Host, Layout
 from hostiso.load.installschema import InstallSettings, install_settings
 from hostiso.media import image as images
@@ -44,7 +44,8 @@ class InstallerOptions:
     output: FsPath
     image: FsPath | None = None
     image_key: FsPath | None = None
-    spec: str = DEFAULT_SPEC
+    spec: str | None = None
+    """As ``hostiso build --spec``: None compiles each host for its own pin."""
     epoch: int = 0
     build_dir: FsPath = FsPath("build")
 
@@ -144,7 +145,7 @@ def _installer_problems(
     if host.user is not None and (settings is None or settings.device is None):
         out.append(_missing_device(host))
     elif settings is not None and count > 1 and not settings.identifiers:
-        out.append(no_match_diagnostic(host).for_host(host.name))
+        out.append(no_match_diagnostic(host.source).for_host(host.name))
     return out
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
-from hostiso.check.rules.common import mark_of, plain
-from hostiso.diagnostics import Diagnostic, Mark, Severity, error, warning
+from hostiso.check.rules.common import plain
+from hostiso.check.rules.hostfacts import EXTRACTORS, HostFacts, mark_of
+from hostiso.diagnostics import Diagnostic, Mark, Path, Severity, error, warning
 from hostiso.load.fleet import Host
 from hostiso.load.formats import check_mac
 from hostiso.load.installschema import Identifier, identifiers
@@ -114,7 +116,32 @@ def placeholder_install_id(host: Host) -> Iterator[Diagnostic]:
             yield warning("placeholder-install-id", message, ident.path)
 
 
-def duplicate_install_id(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
+Claim = tuple[str, str, Path]
+"""(mac|serial|uuid, normalized value, where it is set) as the fleet rules keep it."""
+
+
+def _install_facts(host: Host) -> tuple[dict[str, Any], tuple[Path, ...]]:
+    """What the fleet rules read of a host: has it ``install:``, what it matches on."""
+    clc = plain(host)
+    claims = [(i.kind, i.value, i.path) for i in identifiers(clc)]
+    value = {"install": isinstance(clc.get("install"), dict), "claims": claims}
+    return value, (("install",), *(path for _, _, path in claims))
+
+
+EXTRACTORS["install"] = _install_facts
+
+
+def _claims(host: HostFacts) -> list[Claim]:
+    value = host.get("install") or {}
+    return [(kind, text, tuple(path)) for kind, text, path in value.get("claims", [])]
+
+
+def _has_install(host: HostFacts) -> bool:
+    value = host.get("install") or {}
+    return bool(value.get("install"))
+
+
+def duplicate_install_id(hosts: list[HostFacts]) -> Iterator[tuple[HostFacts, Diagnostic]]:
     """No two hosts may match the same MAC, serial or UUID on an installer.
 
     ``network.mac`` counts: a machine whose NIC has a host's ``network.mac``
@@ -141,35 +168,40 @@ def duplicate_install_id(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]
           device: /dev/sda
           match: {mac: "52:54:00:00:00:02"}
     """
-    owners: dict[tuple[str, str], list[tuple[Host, Identifier]]] = {}
+    owners: dict[tuple[str, str], list[tuple[HostFacts, Claim]]] = {}
     for host in hosts:
-        for ident in identifiers(plain(host)):
-            claims = owners.setdefault((ident.kind, ident.value), [])
+        for claim in _claims(host):
+            claims = owners.setdefault(claim[:2], [])
             if all(h is not host for h, _ in claims):
-                claims.append((host, ident))
+                claims.append((host, claim))
     for claims in owners.values():
-        if len(claims) > 1 and any(i.path[0] == "install" for _, i in claims):
+        if len(claims) > 1 and any(c[2][0] == "install" for _, c in claims):
             yield from _clash(claims)
 
 
-def _clash(claims: list[tuple[Host, Identifier]]) -> Iterator[tuple[Host, Diagnostic]]:
-    for n, (host, ident) in enumerate(claims):
+def _clash(claims: list[tuple[HostFacts, Claim]]) -> Iterator[tuple[HostFacts, Diagnostic]]:
+    for n, (host, (kind, value, path)) in enumerate(claims):
         other, theirs = claims[1] if n == 0 else claims[0]
-        where = mark_of(other, theirs.path)
+        where = mark_of(other, theirs[2])
         message = (
-            f"{ident.kind} {ident.value} is also matched by host {other.stem} ({where}): "
+            f"{kind} {value} is also matched by host {other.stem} ({where}): "
             "a machine with it would match both"
         )
-        related = ((f"{ident.kind} {ident.value} of host {other.stem}", where),)
+        related = ((f"{kind} {value} of host {other.stem}", where),)
         yield (
             host,
             Diagnostic(
-                Severity.ERROR, "duplicate-install-id", message, ident.path, related=related
+                Severity.ERROR,
+                "duplicate-install-id",
+                message,
+                path,
+                related=related,
+                blocking=False,
             ),
         )
 
 
-def install_no_match(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
+def install_no_match(hosts: list[HostFacts]) -> Iterator[tuple[HostFacts, Diagnostic]]:
     """With several hosts to install, each needs something to match the machine on.
 
     ``install.match`` (``mac``, ``serial``, ``uuid``) or ``network.mac``.  (An
@@ -189,22 +221,22 @@ def install_no_match(hosts: list[Host]) -> Iterator[tuple[Host, Diagnostic]]:
         # configs/b.yaml
         install: {device: /dev/sda, match: {serial: CZ2A1B0C3D}}
     """
-    installed = [h for h in hosts if isinstance(plain(h).get("install"), dict)]
+    installed = [h for h in hosts if _has_install(h)]
     if len(installed) < 2:
         return
     for host in installed:
-        if not identifiers(plain(host)):
-            yield host, no_match_diagnostic(host)
+        if not _claims(host):
+            yield host, no_match_diagnostic(host.source)
 
 
-def no_match_diagnostic(host: Host) -> Diagnostic:
-    """At the host file: the fix (what identifies this machine) belongs there."""
+def no_match_diagnostic(source: str) -> Diagnostic:
+    """At the host file ``source``: the fix (what identifies this machine) belongs there."""
     return error(
         "install-no-match",
         "nothing to match this host on: with several hosts on one installer ISO, give "
         "install.match (mac, serial or uuid) or network.mac",
         ("install",),
-        Mark(host.source, 1, 1),
+        Mark(source, 1, 1),
         blocking=False,
     )
 
