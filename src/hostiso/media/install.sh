@@ -167,7 +167,11 @@ find_device() {
 }
 
 media_disk() { # the whole disk holding MEDIA (a USB stick can hold the installer)
-    dev=$(awk -v m="$MEDIA" '$2 == m { print $1 }' /proc/mounts | tail -n 1)
+    dev=
+    while read -r source target rest; do
+        if [ "$target" = "$MEDIA" ]; then dev=$source; fi
+    done </proc/mounts
+    [ -n "$dev" ] || return 0
     dev=$(readlink -f "$dev")
     name=${dev##*/}
     if [ -e "/sys/class/block/$name/partition" ]; then
