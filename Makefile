@@ -16,7 +16,7 @@ CONFIGS := $(sort $(wildcard configs/*.yaml))
 HOSTS := $(sort $(patsubst configs/%.yaml,%,$(CONFIGS)))
 ISOS := $(HOSTS:%=out/%.iso)
 
-.PHONY: help hosts test check lint lint-code golden corpus clean bench
+.PHONY: help hosts installer test check lint lint-code golden corpus clean bench
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z%\/._-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -70,6 +70,20 @@ out/%.iso build/%.ign: configs/%.yaml $(SOURCES) | build/.dir $(VENV_STAMP)
 GOAL_HOSTS := $(patsubst out/%.iso,%,$(filter out/%.iso,$(MAKECMDGOALS))) \
 	$(patsubst build/%.ign,%,$(filter build/%.ign,$(MAKECMDGOALS)))
 -include $(GOAL_HOSTS:%=build/%.d)
+
+# The unattended installer ISO (README: "Installing"): BASE is the Flatcar live
+# ISO, IMAGE its flatcar_production_image.bin.bz2, IMAGE_KEY the signing key
+# that checks IMAGE.sig; INSTALLER_HOSTS limits it to some hosts.
+INSTALLER ?= out/installer.iso
+ifneq ($(filter installer,$(MAKECMDGOALS)),)
+ifeq ($(BASE),)
+$(error make installer needs BASE=flatcar_production_iso_image.iso (and IMAGE=...bin.bz2))
+endif
+endif
+installer: ## out/installer.iso: BASE=ISO IMAGE=IMAGE [IMAGE_KEY=KEY] [INSTALLER_HOSTS=...]
+installer: $(if $(INSTALLER_HOSTS),$(INSTALLER_HOSTS:%=build/%.ign),hosts)
+	$(HOSTISO) installer --base "$(BASE)" $(if $(IMAGE),--image "$(IMAGE)") \
+	  $(if $(IMAGE_KEY),--image-key "$(IMAGE_KEY)") -o "$(INSTALLER)" $(INSTALLER_HOSTS)
 
 lint: $(VENV_STAMP) ## check every host and the fleet, build nothing
 	$(HOSTISO) lint

@@ -20,6 +20,7 @@ from hostiso.check.rules import (
     duplicates,
     etcd,
     fleetnet,
+    install,
     inventory,
     login,
     modes,
@@ -44,6 +45,7 @@ MODULES: tuple[ModuleType, ...] = (
     bmc_password,
     bmc_tls,
     specs,
+    install,
 )
 CODES = {"networkd-units": {"networkd-syntax", "networkd-unknown-section"}}
 

@@ -270,3 +270,28 @@ def test_make_hosts_is_a_no_op_when_names_sort_differently_as_paths(fleet: Path)
     make_ok(fleet, "hosts")
     assert (fleet / "build/.hosts").read_text() == " ".join(sorted([*HOSTS, "web", "web-1"])) + "\n"
     make_ok(fleet, "HOSTISO=false", "hosts")  # up to date: hostiso is not even started
+
+
+def test_make_installer(fleet: Path) -> None:
+    """``make installer`` builds the named hosts first and writes out/installer.iso."""
+    import importlib.util
+    import sys
+
+    missing = make(fleet, "installer")
+    assert missing.returncode != 0 and "make installer needs BASE=" in missing.stderr
+    path = REPO / "tests" / "kernel" / "installer_guest.py"
+    spec = importlib.util.spec_from_file_location("installer_guest", path)
+    assert spec is not None and spec.loader is not None
+    guest = sys.modules.get("installer_guest") or importlib.util.module_from_spec(spec)
+    if "installer_guest" not in sys.modules:
+        sys.modules["installer_guest"] = guest
+        spec.loader.exec_module(guest)
+    try:
+        base = guest.dummy_base_iso(guest.find_iso_parts(), fleet)
+    except guest.Skip as exc:
+        pytest.skip(str(exc))
+    write_fleet(fleet, {"configs/solo.yaml": "install: {device: /dev/sda}\n"})
+    make_ok(fleet, "installer", f"BASE={base}", "INSTALLER_HOSTS=solo")
+    assert (fleet / "out" / "installer.iso").is_file()
+    assert (fleet / "build" / "solo.ign").is_file()
+    assert not (fleet / "build" / "ctl-1.ign").exists()  # only the named hosts are built

@@ -35,6 +35,7 @@ FLEET_ONLY_KEYS = (
     "inventory",
     "bmc",
     "libvirt",
+    "install",
 )
 SKIPPED_RULES = frozenset({"no-login"})
 

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "inventory": "hostiso.cli.inventory",
     "serve": "hostiso.cli.serve",
     "attach": "hostiso.cli.attach",
+    "installer": "hostiso.cli.installer",
 }
 """Subcommand name -> the module that implements it."""
 

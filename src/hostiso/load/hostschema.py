@@ -29,6 +29,7 @@ from hostiso.load.formats import (
     check_networkd_name,
     check_unit_name,
 )
+from hostiso.load.installschema import INSTALL
 from hostiso.load.inventoryschema import INVENTORY
 from hostiso.load.schema import ListOf, MapOf, Nullable, Obj, Scalar, Type, keep_text
 from hostiso.load.schema3 import KERNEL_ARGUMENTS, LUKS
@@ -396,6 +397,7 @@ HOST = Obj(
             doc="etcd certificate validity in days, 60 to 3650",
         ),
         "etcd_sans": ListOf(item=_s(), doc="extra DNS names or IPs in etcd certificates"),
+        "install": INSTALL,
         "ignition": _IGNITION,
         "kernel_arguments": KERNEL_ARGUMENTS,
         "storage": Obj(

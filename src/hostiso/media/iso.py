@@ -186,7 +186,7 @@ def _pycdlib_image(
     iso_names = _iso9660_names([name for name, _ in entries])
     iso = pycdlib.PyCdlib()
     out = io.BytesIO()
-    with _pinned_clock(epoch):
+    with pinned_clock(epoch):
         iso.new(
             interchange_level=1,
             vol_ident=label,
@@ -247,7 +247,8 @@ def _install_clock() -> None:
 
 
 @contextlib.contextmanager
-def _pinned_clock(epoch: int) -> Iterator[None]:
+def pinned_clock(epoch: int) -> Iterator[None]:
+    """Every date pycdlib writes while inside is ``epoch`` (the installer uses it too)."""
     _install_clock()
     token = _EPOCH.set(epoch)
     try:

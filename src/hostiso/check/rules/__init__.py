@@ -20,6 +20,7 @@ from hostiso.check.rules import (
     duplicates,
     etcd,
     fleetnet,
+    install,
     inventory,
     login,
     modes,
@@ -42,6 +43,7 @@ HOST_RULES: dict[str, HostRule] = {
     **bmc_password.HOST_RULES,
     **bmc_tls.HOST_RULES,
     **attach_target.HOST_RULES,
+    **install.HOST_RULES,
 }
 FLEET_RULES: dict[str, FleetRule] = {
     **duplicates.FLEET_RULES,
@@ -50,6 +52,7 @@ FLEET_RULES: dict[str, FleetRule] = {
     **inventory.FLEET_RULES,
     **attach_duplicates.FLEET_RULES,
     **specs.FLEET_RULES,
+    **install.FLEET_RULES,
 }
 
 
