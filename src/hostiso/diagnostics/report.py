@@ -16,6 +16,8 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
@@ -29,10 +31,16 @@ TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
-SECRET_CODES = frozenset({"plaintext-password"})
-"""Problems whose value is a secret: the source line is quoted with the value
-(from the mark's column on) replaced by :data:`REDACTED`, never as is."""
+SECRET_CODES = frozenset({"plaintext-password", "bad-password-hash"})
+"""Problems whose value is a secret (or may be: a plaintext pasted as
+``password_hash``): the source line is quoted with the value (from the mark's
+column on) replaced by :data:`REDACTED`, never as is."""
 REDACTED = "********"
+SECRET_LINE = re.compile(
+    r"""(?P<key>^[ \t]*(?:-[ \t]+)?(?P<q>["']?)(?:password|password_hash)(?P=q)[ \t]*:[ \t]*)\S"""
+)
+"""A line that sets ``password`` or ``password_hash``: whatever the problem
+quoted with it, its value is shown as :data:`REDACTED`."""
 
 
 def file_mark(file: str) -> Mark:
@@ -81,6 +89,8 @@ class SourceReader:
         if self._root is not None and not path.is_absolute():
             path = self._root / path
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return None  # a FIFO would hang the read: quote only regular files
             data = path.read_bytes()
         except OSError:
             return None
@@ -232,6 +242,9 @@ def _snippet(mark: Mark, source: SourceReader, color: bool, *, secret: bool = Fa
         return []
     if secret:
         line = line[: max(mark.col - 1, 0)] + REDACTED
+    found = SECRET_LINE.match(line)
+    if found is not None:
+        line = found["key"] + REDACTED
     shown, _ = render_line(line)
     gutter = " " * len(str(mark.line))
     pad = " " * caret_column(line, mark.col)
