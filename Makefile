@@ -22,7 +22,7 @@ BAD_NAMES := $(shell ls -Aq configs 2>/dev/null | LC_ALL=C grep -E '^[^.].*[.]ya
 HOSTS := $(sort $(patsubst configs/%.yaml,%,$(CONFIGS)))
 ISOS := $(HOSTS:%=out/%.iso)
 
-.PHONY: help hosts installer test check lint lint-code golden corpus clean bench
+.PHONY: help hosts installer test check lint lint-code golden corpus clean bench fuzz
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z%\/._-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -99,6 +99,9 @@ lint: $(VENV_STAMP) ## check every host and the fleet, build nothing
 
 test: $(VENV_STAMP) ## run the test suite
 	$(VENV)/bin/python -m pytest
+
+fuzz: $(VENV_STAMP) ## fuzz build and lint with fresh seeds (HOSTISO_FUZZ_EXAMPLES, default 300)
+	$(VENV)/bin/python -m pytest -m fuzz tests/fuzz
 
 lint-code: $(VENV_STAMP) ## ruff and mypy on the code
 	$(VENV)/bin/ruff check src tests bench

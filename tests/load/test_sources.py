@@ -253,3 +253,41 @@ def test_a_group_name_that_cannot_be_a_file_name(
     ]
     for command in ("lint", "build"):
         assert_only(tmp_path, [command], expected, "web")
+
+
+@pytest.mark.parametrize(
+    ("link", "files", "expected"),
+    [
+        (
+            "configs/loop.yaml",
+            {},
+            "configs/loop.yaml: error: cannot read: Too many levels of symbolic links "
+            "[file-unreadable]",
+        ),
+        (
+            "files/loop",
+            {
+                "configs/web.yaml": "storage:\n  files:\n    - path: /x\n      contents:\n"
+                "        local: loop\n"
+            },
+            "configs/web.yaml:5:16: error: 'loop' is not a file in files/ [local-file-missing]",
+        ),
+        (
+            "secrets/loop",
+            {"configs/web.yaml": PASSWORD_USER.replace("core.password", "loop")},
+            "configs/web.yaml:4:22: error: secrets/loop does not exist or is not a file; "
+            "password_file must be a path under secrets/, like secrets/core.password "
+            "[bad-password-file]",
+        ),
+    ],
+    ids=["configs", "files", "secrets"],
+)
+def test_a_symlink_loop_is_an_error_at_its_path(
+    tmp_path: Path, link: str, files: dict[str, str], expected: str
+) -> None:
+    """Found by hand after the fuzz: Path.resolve raised RuntimeError on a loop."""
+    write_fleet(tmp_path, {**GOOD, **files})
+    (tmp_path / link).parent.mkdir(exist_ok=True)
+    (tmp_path / link).symlink_to(Path(link).name)
+    broken = Path(link).stem if link.startswith("configs/") else "web"
+    assert_only(tmp_path, ["build"], [expected], broken)

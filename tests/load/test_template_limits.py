@@ -224,3 +224,66 @@ def test_a_bad_limit_is_a_usage_error(
 ) -> None:
     write_fleet(tmp_path, FLEET)
     assert run(["lint", *argv], tmp_path, env=env) == (2, "", message)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{" * 100_000,
+        "{{ " + "[" * 3000 + "]" * 3000 + " }}",
+        "{{ " + "(" * 300 + "1" + ")" * 300 + " }}",
+        "{% if 1 %}" * 500 + "x" + "{% endif %}" * 500,
+        "{{ 1" + " + 1" * 5000 + " }}",
+    ],
+    ids=["braces", "lists", "parentheses", "ifs", "sums"],
+)
+def test_a_template_nested_too_deeply_is_a_syntax_error(source: str) -> None:
+    """Found by the fuzz test: jinja2's parser recursed into a RecursionError."""
+    assert render(source, {}) == Failure(
+        "template-syntax", "template syntax error: the template nests too deeply"
+    )
+
+
+def test_a_deeply_nested_value_in_a_fleet(tmp_path: Path) -> None:
+    deep = "{" * 5000
+    write_fleet(
+        tmp_path,
+        {
+            **FLEET,
+            "configs/bad.yaml": FLEET["configs/bad.yaml"].replace(
+                "\"{{ 'x'.ljust(2000000) }}\"", f"'{deep}'"
+            ),
+        },
+    )
+    rc, _, err = run(["build"], tmp_path)
+    assert (rc, heads(err)) == (
+        1,
+        [
+            "configs/bad.yaml:5:17: error: template syntax error: the template nests too deeply "
+            "[template-syntax]"
+        ],
+    )
+    assert all(p.exists() for p in outputs(tmp_path, "good"))
+
+
+def test_a_template_file_over_the_limit_is_not_parsed(tmp_path: Path) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            **FLEET,
+            "configs/bad.yaml": (
+                "storage:\n  files:\n    - path: /etc/big\n      contents:\n"
+                "        template: big.j2\n"
+            ),
+            "files/big.j2": "{{ host.name }}\n" * 70_000,
+        },
+    )
+    rc, _, err = run(["build"], tmp_path)
+    assert (rc, heads(err)) == (
+        1,
+        [
+            "files/big.j2:1:1: error: template too large: files/big.j2 is over 1,048,576 bytes "
+            "(the limit of one template) [template-error]"
+        ],
+    )
+    assert all(p.exists() for p in outputs(tmp_path, "good"))

@@ -155,8 +155,8 @@ def _confine(root: FsPath, rel: str) -> str | None:
     norm = os.path.normpath(rel)
     if os.path.isabs(rel) or not norm.startswith(SECRETS + os.sep):
         return f"'{rel}' is outside {SECRETS}/; {hint}"
-    secrets_dir = (root / SECRETS).resolve()
-    if not (root / norm).resolve().is_relative_to(secrets_dir):
+    secrets_dir = fsutil.real(root / SECRETS)
+    if not fsutil.real(root / norm).is_relative_to(secrets_dir):
         return f"'{rel}' leads outside {SECRETS}/ through a symbolic link; {hint}"
     if not (root / norm).is_file():
         return f"{norm} does not exist or is not a file; {hint}"

@@ -85,9 +85,14 @@ _LOADS = {
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> jinja2.Template | Failure:
     try:
-        tree = ENV.parse(source)
+        return _checked(ENV.parse(source))
     except jinja2.TemplateSyntaxError as exc:
         return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+    except (RecursionError, SyntaxError, MemoryError):  # brackets nested a thousand deep
+        return Failure("template-syntax", "template syntax error: the template nests too deeply")
+
+
+def _checked(tree: jinja2.nodes.Template) -> jinja2.Template | Failure:
     load = next((n for n in tree.find_all(tuple(_LOADS)) if isinstance(n, jinja2.nodes.Stmt)), None)
     if load is not None:
         return Failure(

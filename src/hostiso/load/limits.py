@@ -62,6 +62,11 @@ def limited(limits: Limits) -> Iterator[None]:
         _LIMITS.reset(token)
 
 
+def configured() -> Limits:
+    """The limits templates render with now (see :func:`limited`)."""
+    return _LIMITS.get()
+
+
 def parse_size(text: str) -> int | None:
     """``1048576``, ``512K``, ``4M``, ``1MiB`` as a number of characters, or None."""
     match = re.fullmatch(r"\s*([0-9]{1,12})\s*([kKmMgG]?)(?:i?[bB])?\s*", text)

@@ -105,8 +105,11 @@ def source_problem(root: FsPath, path: FsPath, display: str) -> Diagnostic | Non
                 mark=file_mark(_printable(display)),
             )
         mode = os.stat(path).st_mode
-    except OSError:
-        return None  # missing or unreadable: the reader says so
+    except FileNotFoundError:
+        return None  # missing: the caller says what that means
+    except OSError as exc:  # a symbolic link loop, say
+        message = f"cannot read: {exc.strerror or exc}"
+        return error("file-unreadable", message, mark=file_mark(_printable(display)))
     if stat.S_ISREG(mode):
         return None
     kind = fsutil.file_kind(mode)
@@ -114,4 +117,4 @@ def source_problem(root: FsPath, path: FsPath, display: str) -> Diagnostic | Non
 
 
 def _inside(root: FsPath, path: FsPath) -> bool:
-    return path.resolve().is_relative_to(root.resolve())
+    return fsutil.real(path).is_relative_to(fsutil.real(root))

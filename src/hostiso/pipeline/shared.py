@@ -39,7 +39,7 @@ def one_per_problem(
     (``fleetview.Head.inputs``: its host file and overlays), to name the hosts that use a layer and are still built."""
     groups: dict[Key, tuple[Diagnostic, list[str]]] = {}
     for name, d in found:
-        _, hosts = groups.setdefault(key(d), (d, []))
+        _, hosts = groups.setdefault(key(d), (d if d.host else d.for_host(name), []))
         if name not in hosts:
             hosts.append(name)
     return [_with_note(d, hosts, unstopped) for d, hosts in groups.values()]

@@ -30,6 +30,13 @@ def not_regular(path: Path | str, mode: int) -> OSError:
     return OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", str(path))
 
 
+def real(path: Path | str) -> Path:
+    """``path`` with every symbolic link resolved, as far as they go: a link loop
+    stays as it is (``Path.resolve`` raises RuntimeError there), and reading it
+    later is an OSError (ELOOP)."""
+    return Path(os.path.realpath(path))
+
+
 def read_regular(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of the regular file ``path`` (symlinks followed), at most ``limit``.
 
