@@ -291,3 +291,21 @@ def test_a_symlink_loop_is_an_error_at_its_path(
     (tmp_path / link).symlink_to(Path(link).name)
     broken = Path(link).stem if link.startswith("configs/") else "web"
     assert_only(tmp_path, ["build"], [expected], broken)
+
+
+def test_a_fifo_as_the_etcd_ca_key(tmp_path: Path) -> None:
+    write_fleet(
+        tmp_path,
+        {
+            **GOOD,
+            "configs/web.yaml": "groups: [etcd]\nnetwork:\n  interface: eth0\n"
+            "  addresses: [10.0.0.3/24]\n",
+            "secrets/pki/ca.crt": "",
+        },
+    )
+    fifo(tmp_path / "secrets/pki/ca.key")
+    expected = [
+        "configs/web.yaml:1:10: error: cannot use the etcd CA: secrets/pki/ca.key is not a PEM "
+        "key/certificate [bad-pki]"
+    ]
+    assert_only(tmp_path, ["build"], expected, "web")
