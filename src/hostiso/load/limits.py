@@ -87,12 +87,17 @@ class Budget:
         self._weights: dict[int, tuple[object, int]] = {}
 
     def tick(self, count: int = 1) -> None:
+        """Spend ``count`` operations (the clock is read every 1,024)."""
         self.left -= count
+        if self.left < 0 or self.left & 0x3FF < count:
+            self.check_work()
+
+    def check_work(self) -> None:
         if self.left < 0:
             raise TemplateLimit(
                 f"the template does more than {self.limits.operations:,} operations"
             )
-        if self.left & 0x3FF < count and time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline:
             raise TemplateLimit(f"the template runs longer than {self.limits.seconds:g} s")
 
     def check(self, size: int, what: str = "the result") -> None:
