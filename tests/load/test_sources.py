@@ -309,3 +309,15 @@ def test_a_fifo_as_the_etcd_ca_key(tmp_path: Path) -> None:
         "key/certificate [bad-pki]"
     ]
     assert_only(tmp_path, ["build"], expected, "web")
+
+
+def test_configs_may_be_a_link_to_a_checkout_elsewhere(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "checkout"
+    write_fleet(elsewhere, {"configs/web.yaml": "hostname: web\n"})
+    (elsewhere / "configs/www.yaml").symlink_to("web.yaml")
+    root = tmp_path / "fleet"
+    write_fleet(root, {"overlays/all.yaml": LOGIN})
+    (root / "configs").symlink_to(elsewhere / "configs")
+    rc, _, err = run(["build"], root)
+    assert rc == 1  # web and www are both named web: the link was read
+    assert "[duplicate-hostname]" in err and "[path-escape]" not in err

@@ -117,4 +117,7 @@ def source_problem(root: FsPath, path: FsPath, display: str) -> Diagnostic | Non
 
 
 def _inside(root: FsPath, path: FsPath) -> bool:
-    return fsutil.real(path).is_relative_to(fsutil.real(root))
+    """Whether the link ``path`` leads into the fleet, or into its own directory
+    (``configs/`` may itself be a link to a checkout elsewhere)."""
+    target = fsutil.real(path)
+    return any(target.is_relative_to(fsutil.real(d)) for d in (root, path.parent))
