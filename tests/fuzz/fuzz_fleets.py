@@ -115,7 +115,7 @@ SNIPPETS = [
 ]
 NAMES = [
     "a b", "a:b", "a#b", "a%b", "a$b", "a;b", "a=b", "-x", "caf\u00e9", "x" * 250, "a\\b",
-    "a*b", ".hidden", "a'b", "a\tb", "UPPER", "under_score", "dot.ted", "plus+at@",
+    "a*b", ".hidden", "a'b", "a\tb", "a\nb", "UPPER", "under_score", "dot.ted", "plus+at@",
 ]  # fmt: skip
 
 

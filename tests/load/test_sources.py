@@ -192,6 +192,7 @@ WHY = {
     "-a": "it starts with '-'",
     "caf\u00e9": "make or the shell cannot take '\u00e9' in a file name",
     "a\tb": "make splits names at tabs",
+    "a\nb": "it holds the control character U+000A",
 }
 ALLOWED = "ASCII letters, digits, '.', '_', '-', '+' and '@' (not first: '.' or '-')"
 

@@ -200,8 +200,9 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
     problem = sources.bad_stem(stem, host.source) or sources.source_problem(
         layout.root, path, host.source
     )
-    if problem is not None:
-        host.diagnostics.append(problem.for_host(stem))
+    if problem is not None:  # its name and path go into messages: never a control character
+        host.name, host.source = sources.printable(stem), sources.printable(host.source)
+        host.diagnostics.append(problem.for_host(host.name))
         return host
     node, problems = load_file(str(path), host.source)
     host.diagnostics += problems

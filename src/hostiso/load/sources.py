@@ -58,6 +58,8 @@ def name_problem(name: str) -> str | None:
     bad = next(c for c in name if not NAME.fullmatch("a" + c))
     if bad in _WHY:
         return _WHY[bad]
+    if "\udc80" <= bad <= "\udcff":  # os.listdir's stand-in for a byte that is not UTF-8
+        return f"it holds the byte 0x{ord(bad) - 0xDC00:02X}, which is not UTF-8"
     if not bad.isprintable():
         return f"it holds the control character U+{ord(bad):04X}"
     return f"make or the shell cannot take {bad!r} in a file name"
@@ -78,7 +80,7 @@ def bad_stem(stem: str, display: str) -> Diagnostic | None:
         f"the host file name '{shown}' cannot be used: {why}; "
         f"name host files with {ALLOWED} and set the host's name with 'hostname:'"
     )
-    return error("bad-file-name", message, mark=file_mark(_printable(display)))
+    return error("bad-file-name", message, mark=file_mark(printable(display)))
 
 
 def bad_group(name: str) -> str | None:
@@ -86,11 +88,12 @@ def bad_group(name: str) -> str | None:
     why = name_problem(name)
     if why is None:
         return None
-    shown = _printable(name if len(name) <= 40 else name[:37] + "...")
+    shown = printable(name if len(name) <= 40 else name[:37] + "...")
     return f"the group name '{shown}' cannot be used: {why}; name groups with {ALLOWED}"
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (a file name with a newline, say)."""
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
@@ -102,14 +105,14 @@ def source_problem(root: FsPath, path: FsPath, display: str) -> Diagnostic | Non
                 "path-escape",
                 "a symbolic link that leads outside the fleet directory; "
                 "host files and overlays must stay inside it",
-                mark=file_mark(_printable(display)),
+                mark=file_mark(printable(display)),
             )
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         return None  # missing: the caller says what that means
     except OSError as exc:  # a symbolic link loop, say
         message = f"cannot read: {exc.strerror or exc}"
-        return error("file-unreadable", message, mark=file_mark(_printable(display)))
+        return error("file-unreadable", message, mark=file_mark(printable(display)))
     if stat.S_ISREG(mode):
         return None
     kind = fsutil.file_kind(mode)
