@@ -98,8 +98,8 @@ def test_an_immutable_output_of_a_good_host(fleet: Path, frozen: list[Path]) -> 
 
 
 def test_a_read_only_out_directory(fleet: Path, frozen: list[Path]) -> None:
-    """Nothing can be written to out/: every host says so once, and a's own
-    error is kept too."""
+    """Nothing can be written to out/: every host that needs a new ISO says so
+    once, and a's own error is kept too."""
     write_fleet(fleet, {"configs/a.yaml": "hostnme: a\n", "configs/b.yaml": "hostname: b2\n"})
     freeze(frozen, fleet / "out")
     rc, out, err = run(["build", "--format", "parsable"], fleet)
@@ -109,9 +109,8 @@ def test_a_read_only_out_directory(fleet: Path, frozen: list[Path]) -> None:
         "configs/a.yaml:1:1: [error] unknown key 'hostnme'; did you mean 'hostname'? (unknown-key)",
         f"out/a.iso: [error] cannot remove the stale output: {denied} (cannot-write)",
         f"out/b.iso: [error] cannot write: {denied} (cannot-write)",
-        f"out/z.iso: [error] cannot write: {denied} (cannot-write)",
-    ]
-    assert list((fleet / "build").glob("*.ign")) == []  # no Ignition file without its ISO
+    ]  # z did not change: its outputs are up to date, nothing to write
+    assert sorted(p.name for p in (fleet / "build").glob("*.ign")) == ["z.ign"]
 
 
 def dead_pid() -> int:

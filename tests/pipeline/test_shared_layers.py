@@ -82,7 +82,7 @@ def test_a_broken_overlay_file_stops_every_host_that_reads_it(tmp_path: Path) ->
     rc, _, err = run(["build", "--format", "parsable"], tmp_path)
     assert rc == 1
     assert err.splitlines()[-1] == (
-        "overlays/web.yaml:2:1: [note] stops 4 hosts: a, b, c, d (yaml-syntax)"
+        "overlays/web.yaml:1:11: [note] stops 4 hosts: a, b, c, d (yaml-syntax)"
     )
     assert built(tmp_path) == ["solo"]
 

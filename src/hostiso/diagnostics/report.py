@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,21 +25,12 @@ from urllib.parse import quote
 
 from hostiso import __version__
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, Severity, format_path
+from hostiso.diagnostics.redact import redact
 
 TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
-SECRET_CODES = frozenset({"plaintext-password", "bad-password-hash"})
-"""Problems whose value is a secret (or may be: a plaintext pasted as
-``password_hash``): the source line is quoted with the value (from the mark's
-column on) replaced by :data:`REDACTED`, never as is."""
-REDACTED = "********"
-SECRET_LINE = re.compile(
-    r"""(?P<key>^[ \t]*(?:-[ \t]+)?(?P<q>["']?)(?:password|password_hash)(?P=q)[ \t]*:[ \t]*)\S"""
-)
-"""A line that sets ``password`` or ``password_hash``: whatever the problem
-quoted with it, its value is shown as :data:`REDACTED`."""
 
 
 def file_mark(file: str) -> Mark:
@@ -236,15 +226,11 @@ def caret_column(line: str, col: int) -> int:
     return starts[min(max(col, 1), len(starts)) - 1]
 
 
-def _snippet(mark: Mark, source: SourceReader, color: bool, *, secret: bool = False) -> list[str]:
+def _snippet(mark: Mark, source: SourceReader, color: bool, code: str = "") -> list[str]:
     line = source.line(mark.file, mark.line)
     if line is None:
         return []
-    if secret:
-        line = line[: max(mark.col - 1, 0)] + REDACTED
-    found = SECRET_LINE.match(line)
-    if found is not None:
-        line = found["key"] + REDACTED
+    line = redact(line, mark.col, code)
     shown, _ = render_line(line)
     gutter = " " * len(str(mark.line))
     pad = " " * caret_column(line, mark.col)
@@ -273,8 +259,7 @@ def _text_one(diagnostic: Diagnostic, source: SourceReader, color: bool) -> list
     )
     lines = [head]
     if diagnostic.mark is not None:
-        secret = diagnostic.code in SECRET_CODES
-        lines += _snippet(diagnostic.mark, source, color, secret=secret)
+        lines += _snippet(diagnostic.mark, source, color, diagnostic.code)
     lines += _context(diagnostic)
     for note, mark in diagnostic.related:
         where_note = _paint(f"{mark}:", "where", color)

@@ -61,7 +61,7 @@ class BuildResult:
     built: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    found: list[tuple[str, Diagnostic]] = field(default_factory=list)
+    found: list[shared.Found] = field(default_factory=list)
     """Each host's diagnostics with its name, before :func:`shared.one_per_problem`."""
     layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """The files of each built host's layers, for the notes of ``one_per_problem``."""
@@ -167,7 +167,7 @@ def _record(
     result: BuildResult, job: incremental.Job, name: str, found: list[Diagnostic], head: Head
 ) -> None:
     (result.failed if job.failed else result.built).append(job.stem)
-    result.found += [(name, d) for d in found]
+    result.found += [(name, head.source, d) for d in found]
     if not job.failed:
         result.layers[name] = head.inputs
 

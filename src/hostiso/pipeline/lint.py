@@ -54,11 +54,11 @@ def lint(
     )
     post = incremental.run_stages(run)
     start = time.perf_counter()
-    found: list[tuple[str, Diagnostic]] = []
+    found: list[shared.Found] = []
     unstopped: dict[str, tuple[str, ...]] = {}
     for job in run.jobs:
         name, head, diagnostics = _finish(run, job, post)
-        found += [(name, d) for d in diagnostics]
+        found += [(name, head.source, d) for d in diagnostics]
         if not job.failed:
             unstopped[name] = head.inputs
     store.save_run(run, path, kind, keep=set())

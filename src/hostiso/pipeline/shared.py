@@ -31,15 +31,22 @@ def key(d: Diagnostic) -> Key:
     return (d.code, d.message, d.mark, d.path if unplaced else None, d.host if unplaced else None)
 
 
+Found = tuple[str, str, Diagnostic]
+"""A diagnostic found for a host: (the host's name, its host file, the diagnostic)."""
+
+
 def one_per_problem(
-    found: Sequence[tuple[str, Diagnostic]], unstopped: Mapping[str, Sequence[str]]
+    found: Sequence[Found], unstopped: Mapping[str, Sequence[str]]
 ) -> list[Diagnostic]:
-    """``found`` (host name, diagnostic) reduced to one diagnostic per problem, in
-    order; ``unstopped`` maps each host without errors to the files of its layers
-    (``fleetview.Head.inputs``: its host file and overlays), to name the hosts that use a layer and are still built."""
+    """``found`` reduced to one diagnostic per problem, in order; ``unstopped``
+    maps each host without errors to the files of its layers
+    (``fleetview.Head.inputs``: its host file and overlays), to name the hosts
+    that use a layer and are still built.  A problem outside the host's own
+    file (in an overlay, a ``files/`` template) names the host it was found for."""
     groups: dict[Key, tuple[Diagnostic, list[str]]] = {}
-    for name, d in found:
-        _, hosts = groups.setdefault(key(d), (d if d.host else d.for_host(name), []))
+    for name, source, d in found:
+        named = d.host is not None or d.mark is None or d.mark.file == source
+        _, hosts = groups.setdefault(key(d), (d if named else d.for_host(name), []))
         if name not in hosts:
             hosts.append(name)
     return [_with_note(d, hosts, unstopped) for d, hosts in groups.values()]
