@@ -144,6 +144,8 @@ def parse_report(stderr: str) -> list[Problem]:
             i += 1
         assert CODE.search(message), f"no [code]: {message!r}\n{stderr}"
         problem = Problem(head["severity"], head["file"], message, set())
+        own = re.fullmatch(r"configs/(.+)\.yaml", head["file"])
+        problem.hosts |= {own[1]} if own else set()  # a host file's own problem
         i = _tail(lines, i, problem)
         problems.append(problem)
     return problems
