@@ -520,11 +520,11 @@ def test_a_root_without_configs_is_a_usage_error(
     [
         (
             ["--out-dir", "a-file/out"],
-            "a-file/out: error: cannot create the directory: Not a directory\n",
+            "a-file/out: error: cannot create the directory: Not a directory [cannot-write]\n",
         ),
         (
             ["--build-dir", "a-file"],
-            "a-file: error: cannot create the directory: Not a directory\n",
+            "a-file: error: cannot create the directory: Not a directory [cannot-write]\n",
         ),
     ],
 )
@@ -538,7 +538,9 @@ def test_an_output_directory_that_cannot_be_made(
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
 def test_an_out_dir_under_proc(fleet: Path) -> None:
-    message = "/proc/x: error: cannot create the directory: No such file or directory\n"
+    message = (
+        "/proc/x: error: cannot create the directory: No such file or directory [cannot-write]\n"
+    )
     assert run(["build", "--out-dir", "/proc/x"], fleet) == (1, "", message)
 
 

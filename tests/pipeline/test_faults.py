@@ -182,3 +182,16 @@ def test_a_damaged_queue_in_json(tmp_path: Path) -> None:
     rc, out, err = run(["build", "--queue", "q", "--format", "json"], tmp_path)
     assert (rc, out) == (1, "")
     assert '"code": "bad-queue"' in err and '"file": "q"' in err
+
+
+def test_a_build_directory_that_cannot_be_locked(fleet: Path, frozen: list[Path]) -> None:
+    freeze(frozen, fleet / "build/.lock")
+    if os.geteuid() != 0:  # chmod: the lock file itself
+        os.chmod(fleet / "build/.lock", 0o400)
+    rc, out, err = run(["build"], fleet)
+    denied = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
+    assert (rc, out, err) == (
+        1,
+        "",
+        f"build/.lock: error: cannot lock the build: {denied} [cannot-write]\n",
+    )

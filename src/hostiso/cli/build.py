@@ -118,8 +118,9 @@ def run(args: argparse.Namespace, io: IO) -> int:
     try:
         make_dirs(options.build_dir, options.out_dir)
         result = build(Layout(root), stems, options)
-    except OSError as exc:
-        io.stderr.write(f"{exc.filename}: error: {exc.strerror}\n")
+    except OSError as exc:  # the build or out directory, or the lock: nothing can be built
+        where = file_mark(str(exc.filename or args.build_dir))
+        emit([error("cannot-write", exc.strerror or str(exc), mark=where)], io, args.format)
         return CONFIG_EXIT
     progress.clear(io.stderr, io.env)
     if args.timings:

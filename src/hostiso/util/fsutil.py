@@ -110,7 +110,10 @@ def write_text_if_changed(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive advisory lock on ``path`` (created if missing) while inside."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot lock the build: {exc.strerror}", str(path)) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
