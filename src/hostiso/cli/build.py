@@ -54,8 +54,8 @@ def _stems(args: argparse.Namespace) -> list[str] | Diagnostic | None:
     """The hosts to build: the arguments and the queue's names (None: all hosts).
 
     The queue file is removed once read; one that is not a list of host names
-    (not UTF-8, a NUL byte, not a regular file) is removed too, and is an
-    error: make queues the hosts that are still stale again on its next run.
+    (not UTF-8, a NUL byte, not a regular file) is an error, builds nothing,
+    and is removed too (whoever wrote it writes the names again).
     """
     stems: list[str] = list(args.hosts)
     if not args.queue:
