@@ -125,15 +125,16 @@ LIMIT_ENV = "HOSTISO_TEMPLATE_LIMIT"
 
 
 def template_limits(args: argparse.Namespace, io: IO) -> contextlib.AbstractContextManager[None]:
-    """The template limits of a fleet command (``--template-limit``, else
-    ``$HOSTISO_TEMPLATE_LIMIT``); raises ValueError, saying why, for a bad size."""
-    raw = getattr(args, "template_limit", None) or io.env.get(LIMIT_ENV, "")
-    if not hasattr(args, "template_limit") or not raw.strip():
+    """The template limits of a command (``--template-limit`` where it has one,
+    else ``$HOSTISO_TEMPLATE_LIMIT``); raises ValueError, saying why, for a bad size."""
+    flag = getattr(args, "template_limit", None)
+    raw = flag or io.env.get(LIMIT_ENV, "")
+    if not raw.strip():
         return contextlib.nullcontext()
     from hostiso.load import limits
 
     size = limits.parse_size(raw)
     if size is None:
-        where = "--template-limit" if args.template_limit else LIMIT_ENV
+        where = "--template-limit" if flag else LIMIT_ENV
         raise ValueError(f"{where}: {raw!r} is not a size (a number of characters, like 4M)")
     return limits.limited(limits.Limits(size=size))
