@@ -11,12 +11,18 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.installed
 HOSTISO := $(VENV)/bin/hostiso
 SOURCES := pyproject.toml $(wildcard src/hostiso/*.py src/hostiso/*/*.py src/hostiso/*/*/*.py src/hostiso/*/*/*/*.py)
-CONFIGS := $(sort $(wildcard configs/*.yaml))
+# Host files whose names make and the shell take as they are (letters, digits,
+# . _ - + @; not starting with . or -): a space, ':', '#', '%', '$'... would
+# break every rule below for the whole fleet.  hostiso refuses the others with
+# an error saying why, so their presence forces a whole-fleet build (BAD_NAMES).
+NAME_RE := ^[A-Za-z0-9_][A-Za-z0-9._+@-]*[.]yaml$$
+CONFIGS := $(sort $(addprefix configs/,$(shell ls -Aq configs 2>/dev/null | LC_ALL=C grep -E '$(NAME_RE)')))
+BAD_NAMES := $(shell ls -Aq configs 2>/dev/null | LC_ALL=C grep -E '^[^.].*[.]yaml$$' | LC_ALL=C grep -cvE '$(NAME_RE)')
 # sorted as hostiso sorts build/.hosts (configs/a-b.yaml sorts before configs/a.yaml)
 HOSTS := $(sort $(patsubst configs/%.yaml,%,$(CONFIGS)))
 ISOS := $(HOSTS:%=out/%.iso)
 
-.PHONY: help hosts installer test check lint lint-code golden corpus clean bench
+.PHONY: help hosts installer test check lint lint-code golden corpus clean bench fuzz
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z%\/._-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -47,6 +53,9 @@ ifneq ($(strip $(file <build/.hosts)),$(strip $(HOSTS)))
 FLEET_CHANGED := 1
 endif
 MISSING := $(filter-out $(wildcard out/*.iso),$(ISOS))
+ifneq ($(BAD_NAMES),0)
+FLEET_CHANGED := 1
+endif
 
 hosts: ## build out/<host>.iso and build/<host>.ign for every configs/<host>.yaml
 hosts: $(STAMP)
@@ -90,6 +99,9 @@ lint: $(VENV_STAMP) ## check every host and the fleet, build nothing
 
 test: $(VENV_STAMP) ## run the test suite
 	$(VENV)/bin/python -m pytest
+
+fuzz: $(VENV_STAMP) ## fuzz build and lint with fresh seeds (HOSTISO_FUZZ_EXAMPLES, default 300)
+	$(VENV)/bin/python -m pytest -m fuzz tests/fuzz
 
 lint-code: $(VENV_STAMP) ## ruff and mypy on the code
 	$(VENV)/bin/ruff check src tests bench

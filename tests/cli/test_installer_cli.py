@@ -248,10 +248,10 @@ def test_the_installer_never_replaces_a_host_iso(fleet: Path, base: Path) -> Non
 
 
 def test_a_host_name_the_index_cannot_hold(fleet: Path, base: Path) -> None:
-    write_fleet(fleet, {"configs/web 1.yaml": "install: {match: {serial: S7}}\n"})
+    write_fleet(fleet, {"configs/web+1.yaml": "install: {match: {serial: S7}}\n"})
     rc, _, err = installer(fleet, base)
     assert rc == 1
     assert err.startswith(
-        "configs/web 1.yaml:1:1: error: a host on the installer needs a name of 1-60 "
+        "configs/web+1.yaml:1:1: error: a host on the installer needs a name of 1-60 "
         "characters of A-Z a-z 0-9 . _ - [bad-host-name]\n"
     )

@@ -204,3 +204,38 @@ def test_an_output_that_cannot_be_written(cwd: Path, output: str, message: str) 
     assert run(["pack", "web-01.json", "-o", output], cwd) == (1, "", message + "\n")
     assert sorted(p.name for p in cwd.iterdir()) == ["a-dir", "a-file", "web-01.json"]
     assert list((cwd / "a-dir").iterdir()) == []
+
+
+REFUSED = "is not a JSON number (the installer refuses it)"
+OVERFLOW = "a number too large for the installer (it overflows a float64)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'{"a": NaN}', f"in.json:1:7: error: not JSON: NaN {REFUSED} [invalid-json]"),
+        (
+            b'{"a": [1,\n Infinity]}',
+            f"in.json:2:2: error: not JSON: Infinity {REFUSED} [invalid-json]",
+        ),
+        (b'{"a": -Infinity}', f"in.json:1:7: error: not JSON: -Infinity {REFUSED} [invalid-json]"),
+        (b'{"a": 1e999999}', f"in.json:1:7: error: not JSON: {OVERFLOW} [invalid-json]"),
+        (b'{"a": -1e400}', f"in.json:1:7: error: not JSON: {OVERFLOW} [invalid-json]"),
+        (
+            b'{"NaN 1e999": "\\" 1e999", "b": 1' + b"0" * 5000 + b"}",
+            f"in.json:1:32: error: not JSON: {OVERFLOW} [invalid-json]",
+        ),
+    ],
+    ids=["nan", "infinity", "minus-infinity", "overflow", "negative-overflow", "long-integer"],
+)
+def test_numbers_the_installer_refuses(cwd: Path, text: bytes, message: str) -> None:
+    """Issue 11, defect 12: Go's encoding/json (the installer's) rejects these."""
+    (cwd / "in.json").write_bytes(text)
+    rc, out, err = run(["pack", "in.json", "-o", "out.iso"], cwd)
+    assert (rc, out, err) == (1, "", message + "\n")
+    assert not (cwd / "out.iso").exists()
+
+
+def test_large_but_finite_numbers_are_packed(cwd: Path) -> None:
+    (cwd / "in.json").write_bytes(b'{"a": 1e308, "b": -1.5e-400, "c": 12345678901234567890}')
+    assert run(["pack", "in.json", "-o", "out.iso"], cwd) == (0, "", "")

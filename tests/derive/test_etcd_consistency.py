@@ -53,10 +53,13 @@ def incomplete(at: str, reason: str, note: str) -> list[str]:
 
 
 def others(reason: str, note: str) -> list[str]:
-    """The one diagnostic of w1 (at flannel) and of c2 and c3 (at the overlay's etcd)."""
-    return incomplete("overlays/all.yaml:8:1", reason, note) + incomplete(
-        "overlays/controller.yaml:1:1", reason, note
-    )
+    """The one diagnostic of w1 (at flannel) and of c2 and c3 (at the overlay's etcd,
+    with a note naming the two hosts it stops)."""
+    return [
+        *incomplete("overlays/all.yaml:8:1", reason, note),
+        *incomplete("overlays/controller.yaml:1:1", reason, note),
+        "overlays/controller.yaml:1:1: [note] stops 2 hosts: c2, c3 (etcd-cluster-incomplete)",
+    ]
 
 
 # --- a badly typed network on a member: its own error, no crash -----------------------
@@ -419,7 +422,10 @@ def c3_incomplete(reason: str, *notes: str) -> list[str]:
             f"{at}: [error] the etcd cluster cannot be derived: {reason} (etcd-cluster-incomplete)"
         )
         lines += [f"{note} (etcd-cluster-incomplete)" for note in notes]
-    return lines
+    return [
+        *lines,
+        "overlays/controller.yaml:1:1: [note] stops 2 hosts: c1, c2 (etcd-cluster-incomplete)",
+    ]
 
 
 DUPLICATE_PATH = [
@@ -490,5 +496,7 @@ def test_a_host_file_that_does_not_load_is_named_on_the_members(tmp_path: Path) 
         "overlays/controller.yaml:1:1: [warning] the etcd cluster was derived without "
         "configs/c4.yaml, which does not load: if it is a member, initial_cluster changes once "
         "it is fixed (rebuild before installing) (etcd-host-unreadable)",
+        "overlays/controller.yaml:1:1: [note] is found in 3 hosts: c1, c2, c3 "
+        "(etcd-host-unreadable)",
     ]
     assert built == sorted(HOSTS)

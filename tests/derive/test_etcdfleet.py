@@ -493,9 +493,11 @@ def test_member_without_address(tmp_path: Path) -> None:
             "overlays/all.yaml:3:1: [error] the etcd cluster cannot be derived: member 'c2' "
             "has no address (etcd-cluster-incomplete)",
             "configs/c2.yaml:1:18: [note] member without an address (etcd-cluster-incomplete)",
+            "overlays/all.yaml:3:1: [note] stops 2 hosts: w1, w2 (etcd-cluster-incomplete)",
             "overlays/controller.yaml:1:1: [error] the etcd cluster cannot be derived: member 'c2' "
             "has no address (etcd-cluster-incomplete)",
             "configs/c2.yaml:1:18: [note] member without an address (etcd-cluster-incomplete)",
+            "overlays/controller.yaml:1:1: [note] stops 2 hosts: c1, c3 (etcd-cluster-incomplete)",
         ],
     )
     assert not [p.name for p in (tmp_path / "out").glob("*.iso")]
@@ -521,6 +523,7 @@ def test_duplicate_member_names(tmp_path: Path) -> None:
             "configs/c1.yaml:6:9: [note] first member with this name (etcd-duplicate-name)",
             "overlays/all.yaml:3:1: " + SAME,
             SAME_NOTE,
+            "overlays/all.yaml:3:1: [note] stops 2 hosts: w1, w2 (etcd-cluster-incomplete)",
             "overlays/controller.yaml:1:1: " + SAME,
             SAME_NOTE,
         ],

@@ -521,7 +521,8 @@ def test_lint_reports_an_overlay_error_once_at_the_overlay(tmp_path: Path) -> No
     rc, out, err = run(["lint", "--format", "parsable"], tmp_path)
     assert (rc, out) == (1, "")
     assert err.splitlines() == [
-        "overlays/all.yaml:9:17: [error] undefined in template: no key 'nope' (template-undefined)"
+        "overlays/all.yaml:9:17: [error] undefined in template: no key 'nope' (template-undefined)",
+        "overlays/all.yaml:9:17: [note] stops 2 hosts: a, b (template-undefined)",
     ]
 
 
@@ -619,7 +620,8 @@ def test_contents_template_errors_point_into_the_template_file(tmp_path: Path) -
     assert (rc, out) == (1, "")
     assert err.splitlines() == [
         "files/motd.j2:3:1: [error] undefined in template: no key 'rol'; did you mean 'role'? "
-        "(template-undefined)"
+        "(template-undefined)",
+        "files/motd.j2:3:1: [note] stops 2 hosts: a, b (template-undefined)",
     ]
 
 

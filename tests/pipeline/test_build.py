@@ -457,15 +457,16 @@ def test_a_whole_fleet_build_never_removes_files_it_did_not_record(
 
 
 @pytest.mark.parametrize(
-    ("record", "expected"),
+    ("record", "depfile", "expected"),
     [
-        ("", "db web\n"),  # no record (an older hostiso, or deleted): nothing is pruned
-        ("db web ghost", "db web\n"),
-        ("../../victim .hidden db web", "db web\n"),
+        ("", True, "db web\n"),  # no record (an older hostiso, or deleted): nothing is pruned
+        ("db web ghost", True, "db web\n"),
+        ("db web ghost", False, "db web\n"),  # recorded, but no depfile: hostiso did not build it
+        ("../../victim .hidden db web", True, "db web\n"),
     ],
 )
 def test_only_recorded_stems_that_could_be_hosts_are_pruned(
-    tmp_path: Path, record: str, expected: str
+    tmp_path: Path, record: str, depfile: bool, expected: str
 ) -> None:
     root = tmp_path / "fleet"
     write_fleet(root, FLEET)
@@ -473,10 +474,12 @@ def test_only_recorded_stems_that_could_be_hosts_are_pruned(
     write_fleet(tmp_path, {"victim.iso": "x\n"})  # fleet/out/../../victim.iso
     build(root)
     write_fleet(root, {"build/.hosts": record + "\n", "out/ghost.iso": "x\n"})
+    if depfile:
+        write_fleet(root, {"build/ghost.d": "build/ghost.ign out/ghost.iso: configs/ghost.yaml\n"})
     build(root)
     assert host_list(root) == expected
     ghost_left = (root / "out/ghost.iso").exists()
-    assert ghost_left is ("ghost" not in record)
+    assert ghost_left is ("ghost" not in record or not depfile)
     assert (root / "out/stray.iso").exists() and (root / "out/.hidden.iso").exists()
     assert (tmp_path / "victim.iso").exists()
 
@@ -517,11 +520,11 @@ def test_a_root_without_configs_is_a_usage_error(
     [
         (
             ["--out-dir", "a-file/out"],
-            "a-file/out: error: cannot create the directory: Not a directory\n",
+            "a-file/out: error: cannot create the directory: Not a directory [cannot-write]\n",
         ),
         (
             ["--build-dir", "a-file"],
-            "a-file: error: cannot create the directory: Not a directory\n",
+            "a-file: error: cannot create the directory: Not a directory [cannot-write]\n",
         ),
     ],
 )
@@ -535,7 +538,9 @@ def test_an_output_directory_that_cannot_be_made(
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
 def test_an_out_dir_under_proc(fleet: Path) -> None:
-    message = "/proc/x: error: cannot create the directory: No such file or directory\n"
+    message = (
+        "/proc/x: error: cannot create the directory: No such file or directory [cannot-write]\n"
+    )
     assert run(["build", "--out-dir", "/proc/x"], fleet) == (1, "", message)
 
 

@@ -295,3 +295,28 @@ def test_make_installer(fleet: Path) -> None:
     assert (fleet / "out" / "installer.iso").is_file()
     assert (fleet / "build" / "solo.ign").is_file()
     assert not (fleet / "build" / "ctl-1.ign").exists()  # only the named hosts are built
+
+
+@pytest.mark.parametrize("name", ["flatcar_production_iso_image x", "a:b", "a#b", "a%b", "a$b"])
+def test_a_host_file_name_make_cannot_take_is_an_error_not_a_broken_fleet(
+    fleet: Path, name: str
+) -> None:
+    """Issue 11, defects 5 and 9: such a name once broke `make hosts` for every host,
+    and a name with a space got an installer ISO removed."""
+    write_fleet(fleet, {"out/flatcar_production_iso_image.iso": "installer\n"})
+    make_ok(fleet, "hosts")
+    write_fleet(fleet, {f"configs/{name}.yaml": "hostname: other\n"})
+    for _ in range(2):  # refused every time, never forgotten
+        done = make(fleet, "hosts")
+        assert done.returncode != 0
+        assert done.stderr.splitlines()[0].startswith(
+            f"configs/{name}.yaml: error: the host file name '{name}' cannot be used: "
+        )
+        assert done.stderr.splitlines()[0].endswith("[bad-file-name]")
+        assert "Traceback" not in done.stderr and "***" in done.stderr.splitlines()[-1]
+        assert isos(fleet) == sorted([*HOSTS, "flatcar_production_iso_image"])
+    assert (fleet / "out/flatcar_production_iso_image.iso").read_text() == "installer\n"
+    (fleet / f"configs/{name}.yaml").rename(fleet / "configs/other.yaml")
+    make_ok(fleet, "hosts")
+    assert "other" in isos(fleet)
+    make_ok(fleet, "HOSTISO=false", "hosts")

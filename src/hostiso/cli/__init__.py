@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TextIO
 
-from hostiso.cli.io import IO, USAGE_EXIT
+from hostiso.cli.io import IO, USAGE_EXIT, template_limits
 
 COMMANDS: dict[str, str] = {
     "build": "hostiso.cli.build",
@@ -78,4 +78,10 @@ def main(
             args = parser.parse_args(args_list)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else USAGE_EXIT
-    return int(modules[args.command].run(args, io))
+    try:
+        limits = template_limits(args, io)
+    except ValueError as exc:
+        io.stderr.write(f"hostiso: error: {exc}\n")
+        return USAGE_EXIT
+    with limits:
+        return int(modules[args.command].run(args, io))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 from pathlib import Path as FsPath
 
 from hostiso.cli import progress
@@ -16,6 +18,8 @@ from hostiso.cli.io import (
     make_dirs,
     source_date_epoch,
 )
+from hostiso.diagnostics import Diagnostic, error
+from hostiso.diagnostics.report import file_mark
 
 HELP = "build build/<host>.ign and out/<host>.iso"
 SPEC_HELP = (
@@ -42,17 +46,49 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="build every host from scratch")
 
 
-def _stems(args: argparse.Namespace) -> list[str] | None:
+MAX_QUEUE = 64 << 20
+"""Read at most this much of a queue file (a million long host names)."""
+
+
+def _stems(args: argparse.Namespace) -> list[str] | Diagnostic | None:
+    """The hosts to build: the arguments and the queue's names (None: all hosts).
+
+    The queue file is removed once read; one that is not a list of host names
+    (not UTF-8, a NUL byte, not a regular file) is an error, builds nothing,
+    and is removed too (whoever wrote it writes the names again).
+    """
     stems: list[str] = list(args.hosts)
-    if args.queue:
-        queue = FsPath(args.queue)
+    if not args.queue:
+        return stems or None
+    queue = FsPath(args.queue)
+    try:
+        stems += _read_queue(queue)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        return error("bad-queue", exc.strerror or str(exc), mark=file_mark(args.queue))
+    finally:
+        with contextlib.suppress(OSError):
+            if queue.is_file():
+                queue.unlink()
+    return list(dict.fromkeys(stems))
+
+
+def _read_queue(queue: FsPath) -> list[str]:
+    from hostiso.util import fsutil
+
+    data = fsutil.read_regular(queue, MAX_QUEUE + 1)
+    problem = None
+    if len(data) > MAX_QUEUE:
+        problem = f"not a list of host names: longer than {MAX_QUEUE >> 20} MiB"
+    elif b"\0" in data:
+        problem = "not a list of host names: it holds a NUL byte"
+    else:
         try:
-            stems += [s for s in queue.read_text().split() if s]
-            queue.unlink()
-        except FileNotFoundError:
-            pass
-        return list(dict.fromkeys(stems))
-    return stems or None
+            return data.decode("utf-8").split()
+        except UnicodeDecodeError as exc:
+            problem = f"not a list of host names: not UTF-8 ({exc.reason} at byte {exc.start})"
+    raise OSError(errno.EINVAL, problem, str(queue))
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
@@ -75,11 +111,16 @@ def run(args: argparse.Namespace, io: IO) -> int:
         cache=not args.no_cache,
         hook=progress.hook(io.stderr, io.env),
     )
+    stems = _stems(args)
+    if isinstance(stems, Diagnostic):
+        emit([stems], io, args.format, args.root)
+        return CONFIG_EXIT
     try:
         make_dirs(options.build_dir, options.out_dir)
-        result = build(Layout(root), _stems(args), options)
-    except OSError as exc:
-        io.stderr.write(f"{exc.filename}: error: {exc.strerror}\n")
+        result = build(Layout(root), stems, options)
+    except OSError as exc:  # the build or out directory, or the lock: nothing can be built
+        where = file_mark(str(exc.filename or args.build_dir))
+        emit([error("cannot-write", exc.strerror or str(exc), mark=where)], io, args.format)
         return CONFIG_EXIT
     progress.clear(io.stderr, io.env)
     if args.timings:

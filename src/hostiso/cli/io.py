@@ -8,6 +8,7 @@ Each subcommand is one module of this package with ``HELP``,
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
@@ -110,6 +111,30 @@ def make_dirs(*paths: FsPath) -> None:
 
 
 def add_fleet_options(p: argparse.ArgumentParser) -> None:
-    """``--root`` and ``--format``, for the commands that read a fleet."""
+    """``--root``, ``--format`` and ``--template-limit``, for the commands that read a fleet."""
     p.add_argument("--root", default=".", help="the fleet directory (default: .)")
     p.add_argument("--format", choices=sorted(report.FORMATS), help="diagnostic output format")
+    p.add_argument(
+        "--template-limit",
+        metavar="SIZE",
+        help=f"the most text one template value may build, like 4M (default: ${LIMIT_ENV} or 1M)",
+    )
+
+
+LIMIT_ENV = "HOSTISO_TEMPLATE_LIMIT"
+
+
+def template_limits(args: argparse.Namespace, io: IO) -> contextlib.AbstractContextManager[None]:
+    """The template limits of a command (``--template-limit`` where it has one,
+    else ``$HOSTISO_TEMPLATE_LIMIT``); raises ValueError, saying why, for a bad size."""
+    flag = getattr(args, "template_limit", None)
+    raw = flag or io.env.get(LIMIT_ENV, "")
+    if not raw.strip():
+        return contextlib.nullcontext()
+    from hostiso.load import limits
+
+    size = limits.parse_size(raw)
+    if size is None:
+        where = "--template-limit" if flag else LIMIT_ENV
+        raise ValueError(f"{where}: {raw!r} is not a size (a number of characters, like 4M)")
+    return limits.limited(limits.Limits(size=size))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 from pathlib import Path as FsPath
 
 from hostiso.cli.io import CONFIG_EXIT, IO, USAGE_EXIT, emit, source_date_epoch
@@ -78,10 +80,12 @@ def json_object_problem(data: bytes, name: str) -> Diagnostic | None:
         where = _mark_at(data[: exc.start].decode("utf-8"), name)
         return error("invalid-json", f"not UTF-8: byte 0x{data[exc.start]:02x}", mark=where)
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_refuse, parse_float=_finite, parse_int=_finite)
     except json.JSONDecodeError as exc:
         where = Mark(name, exc.lineno, exc.colno)
         return error("invalid-json", f"not JSON: {exc.msg}", mark=where)
+    except _BadNumber as exc:
+        return error("invalid-json", f"not JSON: {exc}", mark=_number_mark(text, name))
     except RecursionError:
         return error("invalid-json", "not JSON: nested too deeply", mark=Mark(name, 1, 1))
     if not isinstance(value, dict):
@@ -91,6 +95,37 @@ def json_object_problem(data: bytes, name: str) -> Diagnostic | None:
             "invalid-json", message, mark=_mark_at(text[: len(text) - len(text.lstrip())], name)
         )
     return None
+
+
+class _BadNumber(ValueError):
+    """A number the installer's JSON decoder (Go's encoding/json) refuses."""
+
+
+def _refuse(token: str) -> float:
+    raise _BadNumber(f"{token} is not a JSON number (the installer refuses it)")
+
+
+def _finite(token: str) -> float:
+    """Every JSON number as the installer reads it: a float64 that must not overflow."""
+    if math.isinf(float(token)):
+        raise _BadNumber("a number too large for the installer (it overflows a float64)")
+    return 0.0
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<bad>-?(?:NaN|Infinity)|-?[0-9][-+.eE0-9]*)')
+
+
+def _number_mark(text: str, name: str) -> Mark:
+    """Where the first number :func:`_finite` or :func:`_refuse` refused stands."""
+    for match in _TOKEN.finditer(text):
+        token = match["bad"]
+        if token is None:
+            continue
+        try:
+            _finite(token) if token[-1].isdigit() else _refuse(token)
+        except _BadNumber:
+            return _mark_at(text[: match.start()], name)
+    return Mark(name, 1, 1)  # pragma: no cover - the decoder refused one of them
 
 
 _JSON_KINDS = {

@@ -45,6 +45,23 @@ _DES = re.compile(rf"^{_C}{{13}}$")
 _MIN_ROUNDS, _MAX_ROUNDS = 1000, 999_999_999
 
 
+MAX_PASSWORD_BYTES = 4096
+"""The longest password hashed (in UTF-8), as passlib and glibc's crypt allow."""
+
+
+def plaintext_problem(plaintext: str) -> str | None:
+    """Why *plaintext* cannot be hashed (never quoting it), or None."""
+    if "\0" in plaintext:
+        return "the password holds a NUL byte, which crypt(3) cannot hash"
+    try:
+        size = len(plaintext.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "the password is not UTF-8 text"
+    if size > MAX_PASSWORD_BYTES:
+        return f"the password is longer than {MAX_PASSWORD_BYTES:,} bytes"
+    return None
+
+
 class FleetSecretError(ValueError):
     """``fleet.key`` exists but does not hold a fleet secret (a broken file, not a config error)."""
 
@@ -53,8 +70,12 @@ def hash_password(plaintext: str, *, rounds: int = 5000, salt: str | None = None
     """sha512-crypt of *plaintext*; rounds=5000 gives the short ``$6$salt$hash`` form.
 
     Byte for byte what ``mkpasswd -m sha-512 -S SALT [-R ROUNDS]`` prints for the same salt.
-    Without *salt* a random 16-character salt is used.
+    Without *salt* a random 16-character salt is used.  Check the password with
+    :func:`plaintext_problem` first: a NUL byte or an over-long one raises ValueError.
     """
+    problem = plaintext_problem(plaintext)
+    if problem is not None:
+        raise ValueError(problem)
     if salt is None:
         salt = "".join(secrets.choice(CRYPT_ALPHABET) for _ in range(SALT_LENGTH))
     return str(sha512_crypt.using(salt=salt, rounds=rounds).hash(plaintext))
@@ -176,16 +197,42 @@ def read_password_interactive(
         except EOFError:
             stderr.write("\nno password entered\n")
             return None
+        except UnicodeDecodeError:
+            stderr.write("\nthe password is not UTF-8 text\n")
+            return None
         if first != second:
             stderr.write("passwords do not match\n")
             return None
         password = first
     else:
-        password = _strip_line_ending(stdin.readline())
-    if password == "":
-        stderr.write("empty password refused\n")
+        line = _read_line(stdin)
+        if line is None:
+            stderr.write("the password on stdin is not UTF-8 text\n")
+            return None
+        password = _strip_line_ending(line)
+    return _checked(password, stderr)
+
+
+def _checked(password: str, stderr: TextIO) -> str | None:
+    problem = "empty password refused" if password == "" else plaintext_problem(password)
+    if problem is not None:
+        stderr.write(f"{problem}\n")
         return None
     return password
+
+
+def _read_line(stdin: TextIO) -> str | None:
+    """The first line of stdin, at most a little more than a password may hold;
+    read as bytes when stdin has them, so invalid UTF-8 is found, never replaced."""
+    limit = MAX_PASSWORD_BYTES + 3  # one byte too many, and a line ending
+    raw = getattr(stdin, "buffer", None)
+    try:
+        if raw is None:
+            return stdin.readline(limit)
+        data: bytes = raw.readline(limit)
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _strip_line_ending(line: str) -> str:
@@ -205,7 +252,8 @@ def load_or_create_fleet_secret(secrets_dir: Path) -> bytes:
     fsutil.private_dir(secrets_dir)  # also tightens a secrets/ that was made 0755
     if not path.exists():
         _create_fleet_secret(secrets_dir, path)
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+    data = fsutil.read_regular(path, FLEET_SECRET_BYTES * 4)  # a FIFO there is an OSError
+    text = data.decode("ascii", errors="replace").strip()
     try:
         secret = bytes.fromhex(text)
     except ValueError:

@@ -338,9 +338,13 @@ def _key_pem(key: PrivateKey) -> bytes:
     )
 
 
+MAX_PEM = 1 << 20
+"""Read at most this much of a key or certificate (a FIFO is never read at all)."""
+
+
 def _read_key(path: Path) -> PrivateKey | None:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(fsutil.read_regular(path, MAX_PEM), password=None)
     except (OSError, ValueError, TypeError):
         return None
     return key if isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) else None
@@ -348,7 +352,7 @@ def _read_key(path: Path) -> PrivateKey | None:
 
 def _read_cert(path: Path) -> x509.Certificate | None:
     try:
-        return x509.load_pem_x509_certificate(path.read_bytes())
+        return x509.load_pem_x509_certificate(fsutil.read_regular(path, MAX_PEM))
     except (OSError, ValueError):
         return None
 

@@ -20,14 +20,17 @@ from pathlib import Path as FsPath
 
 from hostiso.crypto.passwords import (
     FLEET_SECRET_FILE,
+    MAX_PASSWORD_BYTES,
     FleetSecretError,
     derived_salt,
     hash_password,
     load_or_create_fleet_secret,
+    plaintext_problem,
 )
 from hostiso.diagnostics import Diagnostic, error
 from hostiso.load.fleet import Host
 from hostiso.load.yamlload import Node
+from hostiso.util import fsutil
 
 SECRETS = "secrets"
 
@@ -129,18 +132,21 @@ def read_password_file(root: FsPath, rel: str) -> tuple[str | None, str | None]:
     problem = _confine(root, rel)
     if problem is not None:
         return None, problem
-    try:
-        data = (root / rel).read_bytes()
+    try:  # the first line is all we need: never read more than it may hold
+        data = fsutil.read_regular(root / rel, MAX_PASSWORD_BYTES + 2)
     except OSError as exc:
         return None, f"cannot read {rel}: {exc.strerror or 'error'}"
+    first = data.split(b"\n", 1)
+    if len(first) == 1 and len(data) > MAX_PASSWORD_BYTES:
+        return None, f"the first line of {rel} is longer than {MAX_PASSWORD_BYTES:,} bytes"
     try:
-        text = data.decode("utf-8")
+        line = first[0].decode("utf-8").removesuffix("\r")
     except UnicodeDecodeError:
         return None, f"{rel} is not UTF-8 text"
-    line = text.split("\n", 1)[0].removesuffix("\r")
     if line == "":
         return None, f"{rel} is empty: its first line is the password"
-    return line, None
+    problem = plaintext_problem(line)
+    return (None, f"{rel}: {problem}") if problem else (line, None)
 
 
 def _confine(root: FsPath, rel: str) -> str | None:
@@ -149,8 +155,8 @@ def _confine(root: FsPath, rel: str) -> str | None:
     norm = os.path.normpath(rel)
     if os.path.isabs(rel) or not norm.startswith(SECRETS + os.sep):
         return f"'{rel}' is outside {SECRETS}/; {hint}"
-    secrets_dir = (root / SECRETS).resolve()
-    if not (root / norm).resolve().is_relative_to(secrets_dir):
+    secrets_dir = fsutil.real(root / SECRETS)
+    if not fsutil.real(root / norm).is_relative_to(secrets_dir):
         return f"'{rel}' leads outside {SECRETS}/ through a symbolic link; {hint}"
     if not (root / norm).is_file():
         return f"{norm} does not exist or is not a file; {hint}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
@@ -24,15 +25,12 @@ from urllib.parse import quote
 
 from hostiso import __version__
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, Severity, format_path
+from hostiso.diagnostics.redact import redact
 
 TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
-SECRET_CODES = frozenset({"plaintext-password"})
-"""Problems whose value is a secret: the source line is quoted with the value
-(from the mark's column on) replaced by :data:`REDACTED`, never as is."""
-REDACTED = "********"
 
 
 def file_mark(file: str) -> Mark:
@@ -81,6 +79,8 @@ class SourceReader:
         if self._root is not None and not path.is_absolute():
             path = self._root / path
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return None  # a FIFO would hang the read: quote only regular files
             data = path.read_bytes()
         except OSError:
             return None
@@ -226,12 +226,11 @@ def caret_column(line: str, col: int) -> int:
     return starts[min(max(col, 1), len(starts)) - 1]
 
 
-def _snippet(mark: Mark, source: SourceReader, color: bool, *, secret: bool = False) -> list[str]:
+def _snippet(mark: Mark, source: SourceReader, color: bool, code: str = "") -> list[str]:
     line = source.line(mark.file, mark.line)
     if line is None:
         return []
-    if secret:
-        line = line[: max(mark.col - 1, 0)] + REDACTED
+    line = redact(line, mark.col, code)
     shown, _ = render_line(line)
     gutter = " " * len(str(mark.line))
     pad = " " * caret_column(line, mark.col)
@@ -260,8 +259,7 @@ def _text_one(diagnostic: Diagnostic, source: SourceReader, color: bool) -> list
     )
     lines = [head]
     if diagnostic.mark is not None:
-        secret = diagnostic.code in SECRET_CODES
-        lines += _snippet(diagnostic.mark, source, color, secret=secret)
+        lines += _snippet(diagnostic.mark, source, color, diagnostic.code)
     lines += _context(diagnostic)
     for note, mark in diagnostic.related:
         where_note = _paint(f"{mark}:", "where", color)

@@ -13,7 +13,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
-from hostiso.load import formats, hostschema, merge
+from hostiso.load import formats, hostschema, merge, sources
 from hostiso.load.inventoryschema import ALL_OVERLAY, check_all_only
 from hostiso.load.schema import validate
 from hostiso.load.yamlload import Node, load_file, node_at, to_plain
@@ -51,6 +51,8 @@ class Layout:
             return str(path)
 
     def host_stems(self) -> list[str]:
+        """The stem of every ``configs/*.yaml`` (hidden files skipped), names make
+        cannot take included: :func:`load_host` refuses those with an error."""
         if not self.configs.is_dir():
             return []
         return sorted(
@@ -156,14 +158,23 @@ class OverlayCache:
         path = self.layout.overlays / f"{name}.yaml"
         display = self.layout.display(path)
         if display not in self._cache:
-            if not path.is_file():
+            if not os.path.lexists(path):
                 return None
-            node, problems = load_file(str(path), display)
-            if node is not None:
-                problems += _check_overlay(node, name)
-            self._cache[display] = (node, problems)
+            self._cache[display] = _load_overlay(self.layout, path, display, name)
         node, problems = self._cache[display]
         return display, node, problems
+
+
+def _load_overlay(
+    layout: Layout, path: FsPath, display: str, name: str
+) -> tuple[Node | None, list[Diagnostic]]:
+    problem = sources.source_problem(layout.root, path, display)
+    if problem is not None:
+        return None, [problem]
+    node, problems = load_file(str(path), display)
+    if node is not None:
+        problems += _check_overlay(node, name)
+    return node, problems
 
 
 def _check_overlay(node: Node, name: str) -> list[Diagnostic]:
@@ -186,6 +197,13 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
     path = layout.configs / f"{stem}.yaml"
     host = Host(stem=stem, source=layout.display(path), name=stem)
     host.inputs.append(host.source)
+    problem = sources.bad_stem(stem, host.source) or sources.source_problem(
+        layout.root, path, host.source
+    )
+    if problem is not None:  # its name and path go into messages: never a control character
+        host.name, host.source = sources.printable(stem), sources.printable(host.source)
+        host.diagnostics.append(problem.for_host(host.name))
+        return host
     node, problems = load_file(str(path), host.source)
     host.diagnostics += problems
     if node is None:
@@ -206,7 +224,7 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
         groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
     host.groups = [g for g, _ in groups]
     layers = []
-    for name, gnode in [("all", None), *groups]:
+    for name, gnode in [("all", None), *_good_groups(host, groups)]:
         found = overlays.get(name)
         if found is None:
             if gnode is not None and name not in BUILTIN_GROUPS:
@@ -219,6 +237,18 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
             layers.append(layer)
     layers.append(node)
     return layers
+
+
+def _good_groups(host: Host, groups: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
+    """The groups whose name can be a file name; an error at each other one."""
+    good = []
+    for name, gnode in groups:
+        why = sources.bad_group(name)
+        if why is None:
+            good.append((name, gnode))
+        else:
+            host.diagnostics.append(error("bad-group-name", why, ("groups",), gnode.mark))
+    return good
 
 
 def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:

@@ -1,8 +1,10 @@
 """The sandboxed jinja2 environment templates render in, and its failures as data.
 
 * ``ImmutableSandboxedEnvironment``: no attribute starting with ``_``, no
-  method that changes a list or dict, ranges capped; ``*`` and ``**`` that
-  would build huge strings or numbers are refused too;
+  method that changes a list or dict, ranges capped; on top of it
+  (:mod:`hostiso.load.sandbox`), nothing a value builds may exceed its size
+  limit and no value may do more than a bounded amount of work
+  (:mod:`hostiso.load.limits`: 1 MiB, 500,000 operations, 2 seconds);
 * strict undefined: a misspelt name is an error, never an empty string;
 * no loader: ``include``, ``import`` and ``extends`` are errors; no globals
   beyond jinja2's own harmless ones (``range``, ``dict``, ``lipsum``,
@@ -20,11 +22,11 @@ from typing import Any
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from hostiso.load import limits
+from hostiso.load.sandbox import Sandbox, count_loops
 
 TEMPLATE_NAME = "<template>"
-MAX_SIZE = 1_000_000
-"""Longest string or list a ``*`` may build, and largest ``**`` exponent / 1000."""
 
 
 def is_template(value: str) -> bool:
@@ -60,25 +62,6 @@ def _did_you_mean(name: str, keys: list[str]) -> str:
     return ""
 
 
-class Sandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > MAX_SIZE // 1000:
-            raise SecurityError(f"exponent {right} is too large")
-        if operator == "*":
-            size = _repeat_size(left, right) or _repeat_size(right, left)
-            if size > MAX_SIZE:
-                raise SecurityError(f"the result would be {size} items long")
-        return super().call_binop(context, operator, left, right)
-
-
-def _repeat_size(seq: Any, count: Any) -> int:
-    if isinstance(seq, str | list | tuple) and isinstance(count, int):
-        return len(seq) * count
-    return 0
-
-
 ENV = Sandbox(undefined=Undefined, autoescape=False, keep_trailing_newline=True, loader=None)
 
 
@@ -102,9 +85,14 @@ _LOADS = {
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> jinja2.Template | Failure:
     try:
-        tree = ENV.parse(source)
+        return _checked(ENV.parse(source))
     except jinja2.TemplateSyntaxError as exc:
         return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+    except (RecursionError, SyntaxError, MemoryError):  # brackets nested a thousand deep
+        return Failure("template-syntax", "template syntax error: the template nests too deeply")
+
+
+def _checked(tree: jinja2.nodes.Template) -> jinja2.Template | Failure:
     load = next((n for n in tree.find_all(tuple(_LOADS)) if isinstance(n, jinja2.nodes.Stmt)), None)
     if load is not None:
         return Failure(
@@ -113,7 +101,7 @@ def _compile(source: str) -> jinja2.Template | Failure:
             "templates; to render a whole file, use contents.template: NAME",
             load.lineno,
         )
-    return ENV.from_string(tree)
+    return ENV.from_string(count_loops(tree))
 
 
 def render(source: str, context: Mapping[str, Any]) -> str | Failure:
@@ -122,7 +110,10 @@ def render(source: str, context: Mapping[str, Any]) -> str | Failure:
     if isinstance(template, Failure):
         return template
     try:
-        return template.render(context)
+        with limits.budget():
+            return template.render(context)
+    except limits.TemplateLimit as exc:
+        return Failure("template-error", f"template too large: {exc}", _template_line(exc))
     except jinja2.UndefinedError as exc:
         return Failure(
             "template-undefined", f"undefined in template: {exc.message}", _template_line(exc)

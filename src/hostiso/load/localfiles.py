@@ -6,6 +6,7 @@ import os
 from pathlib import Path as FsPath
 
 from hostiso.diagnostics import Diagnostic, Path, error
+from hostiso.util import fsutil
 
 
 def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
@@ -16,8 +17,8 @@ def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     """
     if os.path.isabs(name) or ".." in FsPath(name).parts:
         return error("path-escape", f"'{name}' must be a relative path inside {base.name}/", path)
-    root = base.resolve()
-    target = (base / name).resolve()
+    root = fsutil.real(base)
+    target = fsutil.real(base / name)
     try:
         target.relative_to(root)
     except ValueError:
@@ -27,6 +28,6 @@ def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     if not target.is_file():
         return error("local-file-missing", f"'{name}' is not a file in {base.name}/", path)
     try:
-        return target.read_bytes()
+        return fsutil.read_regular(target)
     except OSError as exc:
         return error("local-file-missing", f"cannot read '{name}': {exc.strerror}", path)

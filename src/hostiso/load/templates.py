@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
+from hostiso.load import limits
 from hostiso.load.fleet import Host
 from hostiso.load.fleetview import (
     ANY,
@@ -330,6 +331,12 @@ def host_context(host: Host) -> HostContext:
 
 def render_file(host: Host, data: bytes, display: str, path: Path) -> bytes | Diagnostic:
     """A ``contents.template`` file rendered for ``host``; errors point into the file."""
+    size = limits.configured().size
+    if len(data) > size:
+        message = (
+            f"template too large: {display} is over {size:,} bytes (the limit of one template)"
+        )
+        return error("template-error", message, path, Mark(display, 1, 1))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

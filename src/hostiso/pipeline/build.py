@@ -31,8 +31,10 @@ from hostiso.diagnostics.report import file_mark
 from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import to_json
 from hostiso.load.fleet import Host, Layout
+from hostiso.load.fleetview import Head
+from hostiso.load.sources import stem_problem
 from hostiso.media.iso import build_iso
-from hostiso.pipeline import cache, depfile, incremental, store
+from hostiso.pipeline import cache, depfile, incremental, shared, store
 from hostiso.pipeline.incremental import Hook
 from hostiso.util import fsutil
 
@@ -59,6 +61,10 @@ class BuildResult:
     built: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    found: list[shared.Found] = field(default_factory=list)
+    """Each host's diagnostics with its name, before :func:`shared.one_per_problem`."""
+    layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The files of each built host's layers, for the notes of ``one_per_problem``."""
 
 
 def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
@@ -92,23 +98,27 @@ def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bu
         force=frozenset(stems or ()),
     )
     run.timed("cache-read", start)
+    result = BuildResult(diagnostics=_remove_temp_files(layout, options))
     post = incremental.run_stages(run)
     start = time.perf_counter()
-    result = BuildResult()
     wanted = set(run.by_stem) if stems is None else set(stems)
     for stem in [] if stems is None else stems:
         if stem not in run.by_stem:
             result.diagnostics.append(_no_such_host(layout, stem))
     wanted |= stale_by_fleet(run, wanted, options)
+    if options.prune:  # a host file name make cannot take: say so on every whole-fleet build
+        wanted |= {stem for stem in run.by_stem if stem_problem(stem) is not None}
     for done, job in enumerate(run.jobs, 1):
         if job.stem in wanted:
             _finish(run, job, post, options, result)
         if options.hook is not None:
             options.hook("write", done, len(run.jobs))
     start = run.timed("write-outputs", start)
-    update_host_list(set(run.by_stem), wanted & set(run.by_stem), options)
+    result.diagnostics += shared.one_per_problem(result.found, result.layers)
+    recordable = {stem for stem in run.by_stem if stem_problem(stem) is None}
+    result.diagnostics += update_host_list(layout, recordable, wanted & recordable, options)
     if stems is None:
-        write_fleet_depfile(run, options)
+        result.diagnostics += write_fleet_depfile(run, options)
     store.save_run(run, path, kind, keep=set(run.by_stem) - wanted)
     run.timed("cache-write", start)
     result.timings = run.timings
@@ -143,15 +153,23 @@ def _finish(
     result: BuildResult,
 ) -> None:
     if job.host is None:
+        assert job.entry is not None
         found = incremental.finish_clean(job, post)
+        name = str(job.entry["hostname"])
         if job.failed:
-            fsutil.remove(*outputs_of(job.stem, options)[:2])
-            result.failed.append(job.stem)
-        else:
-            result.built.append(job.stem)
-        result.diagnostics += found
+            found += _remove_stale(run.layout, name, *outputs_of(job.stem, options)[:2])
+        _record(result, job, name, found, Head(*job.entry["head"]))
         return
     build_host(run, job, post, options, result)
+
+
+def _record(
+    result: BuildResult, job: incremental.Job, name: str, found: list[Diagnostic], head: Head
+) -> None:
+    (result.failed if job.failed else result.built).append(job.stem)
+    result.found += [(name, head.source, d) for d in found]
+    if not job.failed:
+        result.layers[name] = head.inputs
 
 
 def outputs_of(stem: str, options: BuildOptions) -> tuple[FsPath, FsPath, FsPath]:
@@ -174,9 +192,22 @@ def build_host(
     result: BuildResult,
 ) -> None:
     host = job.host
+    assert host is not None and job.head is not None
+    incremental.finish_host(run, job, post)
+    if stem_problem(host.stem) is None:  # else a name make cannot take: no file at all
+        _write_host(run, job, options)
+    job.failed = host.failed
+    _record(result, job, host.name, host.diagnostics, job.head)
+
+
+def _write_host(run: incremental.Run, job: incremental.Job, options: BuildOptions) -> None:
+    """Write the host's outputs, or remove stale ones when it has errors.  Nothing
+    raises: an output that cannot be written, replaced or removed (an immutable
+    ISO, a read-only ``out/``) is ``cannot-write`` on this host, and the build
+    goes on with the next one."""
+    host = job.host
     assert host is not None
     ign_path, iso_path, dep_path = outputs(host, options)
-    incremental.finish_host(run, job, post)
     until = float("inf")
     if not host.failed:
         tls.materialize(host)
@@ -196,16 +227,39 @@ def build_host(
             _write_outputs(old, data, label, options, ign_path, iso_path)
     except OSError as exc:
         host.diagnostics.append(_cannot_write(run.layout, host, exc))
-    job.failed = host.failed
     if host.failed:
-        fsutil.remove(ign_path, iso_path)
-        result.failed.append(host.stem)
+        _add_new(host, _remove_stale(run.layout, host.name, ign_path, iso_path))
     else:
-        result.built.append(host.stem)
         out = tuple(cache.output_signature(p) for p in (ign_path, iso_path, dep_path))
         extra = {"out": out, "until": until, "label": label}
         incremental.new_entry(run, job, compiled, extra)
-    result.diagnostics += host.diagnostics
+
+
+def _add_new(host: Host, found: list[Diagnostic]) -> None:
+    """``found``, but not a second error at a file already said to be unwritable."""
+    for d in found:
+        if not any(e.code == d.code and e.mark == d.mark for e in host.diagnostics):
+            host.diagnostics.append(d)
+
+
+def _remove_stale(layout: Layout, name: str, *paths: FsPath) -> list[Diagnostic]:
+    """Remove the outputs of a host with errors, so make never takes them as up to date."""
+    try:
+        fsutil.remove(*paths)
+    except OSError as exc:
+        return [cannot_write(layout, exc, "cannot remove the stale output").for_host(name)]
+    return []
+
+
+def _remove_temp_files(layout: Layout, options: BuildOptions) -> list[Diagnostic]:
+    """Temp files a killed build left behind (``.web.iso.4711.tmp``); under the
+    build lock no other build of these directories is writing any."""
+    stale = fsutil.stale_temp_files(options.build_dir, options.out_dir)
+    try:
+        fsutil.remove(*stale)
+    except OSError as exc:
+        return [cannot_write(layout, exc, "cannot remove a temp file of a killed build")]
+    return []
 
 
 def _write_outputs(
@@ -216,7 +270,7 @@ def _write_outputs(
     Without ``old`` (a build of named hosts, as ``make out/HOST.iso`` runs) both
     are written, so make sees them as new."""
     try:
-        same = old is not None and ign.read_bytes() == data
+        same = old is not None and fsutil.read_regular(ign, len(data) + 1) == data
     except OSError:
         same = False
     if not same:
@@ -243,16 +297,23 @@ def certificates_until(host: Host, layout: Layout) -> float:
     return tls.renewal_time(layout.root, host.inputs)
 
 
-def write_fleet_depfile(run: incremental.Run, options: BuildOptions) -> None:
-    """``build/.hosts.mk``: every input of every host, for make's ``hosts`` stamp."""
+def write_fleet_depfile(run: incremental.Run, options: BuildOptions) -> list[Diagnostic]:
+    """``build/.hosts.mk``: every input of every host, for make's ``hosts`` stamp
+    (not of a host file whose name make cannot take: it would break the file)."""
     deps: dict[str, None] = {}
     for job in run.jobs:
+        if stem_problem(job.stem) is not None:
+            continue
         if job.host is not None:
             deps.update(dict.fromkeys(job.host.inputs))
         elif job.entry is not None:
             deps.update(dict.fromkeys(job.entry["deps"]))
     text = depfile.render_stamp(options.build_dir / STAMP, list(deps))
-    fsutil.write_text_if_changed(options.build_dir / FLEET_DEPFILE, text)
+    try:
+        fsutil.write_text_if_changed(options.build_dir / FLEET_DEPFILE, text)
+    except OSError as exc:
+        return [cannot_write(run.layout, exc)]
+    return []
 
 
 STAMP = ".stamp"
@@ -260,32 +321,58 @@ FLEET_DEPFILE = ".hosts.mk"
 
 
 HOST_LIST = ".hosts"
+MAX_HOST_LIST = 64 << 20
+"""Read at most this much of ``build/.hosts`` (a million hosts with long names)."""
 
 
-def update_host_list(current: set[str], built: set[str], options: BuildOptions) -> None:
+def update_host_list(
+    layout: Layout, current: set[str], built: set[str], options: BuildOptions
+) -> list[Diagnostic]:
     """Record the stems that may have outputs in ``build/.hosts``.
 
     A whole-fleet build first removes the outputs of recorded stems that no
-    longer have a host file, then records exactly ``current``; a build of
-    named hosts only adds ``built``, so a removed host stays recorded (and
-    make, seeing the record differ from ``configs/``, runs a whole-fleet build).
+    longer have a host file (if their depfile says hostiso built them: a
+    damaged record never costs an operator's ISO), then records exactly
+    ``current``; a build of named hosts only adds ``built``, so a removed host
+    stays recorded (and make, seeing the record differ from ``configs/``, runs
+    a whole-fleet build).
     """
     recorded = read_host_list(options)
+    problems: list[Diagnostic] = []
+    stems = recorded | built
     if options.prune:
-        gone = recorded - current
-        fsutil.remove(*fsutil.orphaned_outputs(options.build_dir, options.out_dir, gone))
-        stems = current
-    else:
-        stems = recorded | built
-    fsutil.write_text_if_changed(options.build_dir / HOST_LIST, " ".join(sorted(stems)) + "\n")
+        gone = {s for s in recorded - current if depfile.built(*_proof(s, options))}
+        try:
+            fsutil.remove(*fsutil.orphaned_outputs(options.build_dir, options.out_dir, gone))
+            stems = current
+        except OSError as exc:  # stay recorded: the next whole-fleet build tries again
+            problems.append(cannot_write(layout, exc, "cannot remove the output of a removed host"))
+            stems = current | recorded
+    try:
+        fsutil.write_text_if_changed(options.build_dir / HOST_LIST, _host_list_text(stems))
+    except OSError as exc:
+        problems.append(cannot_write(layout, exc))
+    return problems
+
+
+def _proof(stem: str, options: BuildOptions) -> tuple[FsPath, FsPath]:
+    """The depfile that proves hostiso built ``out/<stem>.iso``, and that ISO."""
+    return options.build_dir / f"{stem}.d", options.out_dir / f"{stem}.iso"
+
+
+def _host_list_text(stems: set[str]) -> str:
+    return " ".join(sorted(stems)) + "\n"
 
 
 def read_host_list(options: BuildOptions) -> set[str]:
+    """The recorded stems; only names a host file can have (see ``fleet.stem_problem``),
+    so a damaged record never names a file hostiso did not build."""
     try:
-        text = (options.build_dir / HOST_LIST).read_text(encoding="utf-8", errors="replace")
+        data = fsutil.read_regular(options.build_dir / HOST_LIST, MAX_HOST_LIST)
     except OSError:
         return set()
-    return set(text.split())
+    text = data.decode("utf-8", errors="replace")
+    return {stem for stem in text.split() if stem_problem(stem) is None}
 
 
 def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
@@ -293,7 +380,13 @@ def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
     return error("no-such-host", f"no host file {path}", mark=Mark(path, 1, 1))
 
 
-def _cannot_write(layout: Layout, host: Host, exc: OSError) -> Diagnostic:
+def _cannot_write(
+    layout: Layout, host: Host, exc: OSError, what: str = "cannot write"
+) -> Diagnostic:
     """``out/web.iso: error: cannot write: Is a directory [cannot-write]``."""
-    where = file_mark(layout.display(FsPath(exc.filename)))
-    return error("cannot-write", f"cannot write: {exc.strerror}", mark=where).for_host(host.name)
+    return cannot_write(layout, exc, what).for_host(host.name)
+
+
+def cannot_write(layout: Layout, exc: OSError, what: str = "cannot write") -> Diagnostic:
+    where = file_mark(layout.display(FsPath(exc.filename or "")))
+    return error("cannot-write", f"{what}: {exc.strerror or exc}", mark=where)

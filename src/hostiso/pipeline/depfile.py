@@ -13,6 +13,7 @@ import hashlib
 from pathlib import Path as FsPath
 
 from hostiso.load.fleet import Host
+from hostiso.util import fsutil
 
 
 def _escape(path: str) -> str:
@@ -32,13 +33,28 @@ def facts_digest(host: Host) -> str:
 def stored_digest(path: FsPath) -> str | None:
     """The digest recorded by the last build, or None when there was none."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = fsutil.read_regular(path, MAX_DEPFILE).decode("utf-8", errors="replace")
     except OSError:
         return None
     for line in text.splitlines():
         if line.startswith(FACTS_PREFIX):
             return line[len(FACTS_PREFIX) :]
     return ""
+
+
+def built(path: FsPath, iso: FsPath) -> bool:
+    """Whether the depfile at ``path`` is hostiso's, for the ISO ``iso``: proof
+    that hostiso built that ISO, before a whole-fleet build removes it."""
+    try:
+        text = fsutil.read_regular(path, MAX_DEPFILE).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    rule = next((line for line in text.splitlines() if not line.startswith("#")), "")
+    targets = rule.split(": ", 1)[0].split(" ")
+    return _escape(str(iso)) in targets
+
+
+MAX_DEPFILE = 1 << 20
 
 
 def render(host: Host, *targets: FsPath) -> str:

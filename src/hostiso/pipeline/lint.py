@@ -13,7 +13,8 @@ from pathlib import Path as FsPath
 from hostiso.diagnostics import Diagnostic
 from hostiso.emit.compile import compile_host
 from hostiso.load.fleet import Host, Layout
-from hostiso.pipeline import incremental, store
+from hostiso.load.fleetview import Head
+from hostiso.pipeline import incremental, shared, store
 from hostiso.pipeline.incremental import Hook
 from hostiso.pipeline.steps import load_checked
 
@@ -53,21 +54,34 @@ def lint(
     )
     post = incremental.run_stages(run)
     start = time.perf_counter()
-    out: list[Diagnostic] = []
+    found: list[shared.Found] = []
+    unstopped: dict[str, tuple[str, ...]] = {}
     for job in run.jobs:
-        if job.host is None:
-            out += incremental.finish_clean(job, post)
-            continue
-        host = job.host
-        incremental.finish_host(run, job, post)
-        compiled = job.compiled.diagnostics if job.compiled is not None else []
-        host.diagnostics += compiled
-        job.failed = host.failed
-        if not host.failed:
-            incremental.new_entry(run, job, compiled, {"out": (None, None, None)})
-        out += host.diagnostics
+        name, head, diagnostics = _finish(run, job, post)
+        found += [(name, head.source, d) for d in diagnostics]
+        if not job.failed:
+            unstopped[name] = head.inputs
     store.save_run(run, path, kind, keep=set())
     run.timed("cache-write", start)
     if timings is not None:
         timings.update(run.timings)
-    return out
+    return shared.one_per_problem(found, unstopped)
+
+
+def _finish(
+    run: incremental.Run, job: incremental.Job, post: incremental.Post
+) -> tuple[str, Head, list[Diagnostic]]:
+    """A host's name, head and every diagnostic, cached or found now."""
+    if job.host is None:
+        assert job.entry is not None
+        found = incremental.finish_clean(job, post)
+        return str(job.entry["hostname"]), Head(*job.entry["head"]), found
+    host = job.host
+    assert job.head is not None
+    incremental.finish_host(run, job, post)
+    compiled = job.compiled.diagnostics if job.compiled is not None else []
+    host.diagnostics += compiled
+    job.failed = host.failed
+    if not host.failed:
+        incremental.new_entry(run, job, compiled, {"out": (None, None, None)})
+    return host.name, job.head, host.diagnostics

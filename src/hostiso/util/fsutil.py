@@ -1,4 +1,4 @@
-"""Writing outputs: atomically, mode 0600, never half-written."""
+"""Reading inputs (regular files only) and writing outputs (atomically, mode 0600)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,54 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """``a FIFO``, ``a directory``...: what a file that is not a regular one is."""
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(path: Path | str, mode: int) -> OSError:
+    """The error for an input that is not a regular file (reading a FIFO would hang)."""
+    return OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", str(path))
+
+
+def real(path: Path | str) -> Path:
+    """``path`` with every symbolic link resolved, as far as they go: a link loop
+    stays as it is (``Path.resolve`` raises RuntimeError there), and reading it
+    later is an OSError (ELOOP)."""
+    return Path(os.path.realpath(path))
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> bytes:
+    """The bytes of the regular file ``path`` (symlinks followed), at most ``limit``.
+
+    Anything else (a FIFO, a device, a socket, a directory) is an OSError
+    saying what it is, raised before a byte is read: a FIFO is opened
+    non-blocking and never read, so nothing here can hang.  With ``limit``,
+    only the first ``limit`` bytes are read.
+    """
+    before = os.stat(path)
+    if not stat.S_ISREG(before.st_mode):
+        raise not_regular(path, before.st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode  # the file opened, in case it changed since the stat
+        if not stat.S_ISREG(mode):
+            raise not_regular(path, mode)
+        return handle.read() if limit is None else handle.read(limit)
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -53,18 +98,22 @@ def make_dir(path: Path) -> None:
 
 def write_text_if_changed(path: Path, text: str) -> None:
     """Rewrite only when the content differs, so make sees no change otherwise."""
+    data = text.encode("utf-8")
     try:
-        if path.read_text(encoding="utf-8") == text:
+        if read_regular(path, len(data) + 1) == data:
             return
     except OSError:
         pass
-    write_private(path, text.encode("utf-8"))
+    write_private(path, data)
 
 
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive advisory lock on ``path`` (created if missing) while inside."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot lock the build: {exc.strerror}", str(path)) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -73,10 +122,20 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def remove(*paths: Path) -> None:
-    """Remove the files (a directory in an output's place is not ours: left alone)."""
+    """Remove the files (a directory in an output's place is not ours: left alone).
+
+    Every path is tried; the first OSError (an immutable file, a read-only
+    directory) is raised after the others are done, naming its path.
+    """
+    failure: OSError | None = None
     for path in paths:
-        if not path.is_dir() or path.is_symlink():
-            path.unlink(missing_ok=True)
+        try:
+            if not path.is_dir() or path.is_symlink():
+                path.unlink(missing_ok=True)
+        except OSError as exc:
+            failure = failure or OSError(exc.errno, exc.strerror, str(path))
+    if failure is not None:
+        raise failure
 
 
 def private_dir(path: Path) -> None:
@@ -89,6 +148,40 @@ def private_dir(path: Path) -> None:
     if mode & 0o077:
         with contextlib.suppress(PermissionError):
             os.chmod(path, mode & 0o700)
+
+
+TEMP_FILE = re.compile(r"\.(?P<name>.+)\.(?P<pid>[0-9]{1,10})\.tmp")
+"""The temp files of :func:`write_private`: ``.<name>.<pid>.tmp``."""
+
+
+def stale_temp_files(*directories: Path) -> list[Path]:
+    """Temp files of :func:`write_private` left by a process that is gone (a build
+    killed by ``kill -9`` or a power cut): their pid is neither ours nor alive."""
+    found = []
+    for directory in directories:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            match = TEMP_FILE.fullmatch(name)
+            if match is not None and not _alive(int(match["pid"])):
+                found.append(directory / name)
+    return sorted(found)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if not 0 < pid < 2**31:
+        return False  # no process can have that pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def orphaned_outputs(build_dir: Path, out_dir: Path, stems: Iterable[str]) -> list[Path]:
