@@ -80,7 +80,7 @@ def build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bui
 
 
 def _kind(options: BuildOptions) -> str:
-    return f"build-{options.spec}-{int(options.pretty)}-{options.epoch}"
+    return f"build-{options.spec or 'pinned'}-{int(options.pretty)}-{options.epoch}"
 
 
 def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> BuildResult:
