@@ -37,13 +37,15 @@ build/.dir:
 	@mkdir -p build out && touch $@
 
 # `make hosts` runs one whole-fleet `hostiso build` when anything it read is
-# newer than build/.stamp: build/.hosts.mk (written by hostiso) lists every
-# input of every host, with an empty rule each (as gcc -MP does), so a removed
-# input rebuilds too.  hostiso itself knows which hosts changed (its cache,
-# build/.cache-*): only those are built again, and only outputs whose bytes
-# change are rewritten.  The stamp is dated when the build starts, so a file
-# edited during the build is seen next time.  Make reads one depfile, not one
-# per host, so its own no-op stays fast on 10,000 hosts.
+# newer than build/.stamp: every host file and overlay (by wildcard, below),
+# and build/.hosts.mk (written by hostiso), which lists every other input of
+# every host with an empty rule each (as gcc -MP does), so a removed input
+# rebuilds too, and forces the build when an overlay a host used is gone.
+# hostiso itself knows which hosts changed (its cache, build/.cache-*): only
+# those are built again, and only outputs whose bytes change are rewritten.
+# The stamp is dated when the build starts, so a file edited during the build
+# is seen next time.  Make reads one short depfile, not one per host, so its
+# own no-op stays fast on 10,000 hosts.
 # A host added, removed or renamed (configs/ differs from build/.hosts, the
 # stems hostiso built), or a missing ISO, also runs the build; a whole-fleet
 # build removes the outputs (build/<host>.ign, .d, out/<host>.iso) of recorded

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import sys
-
-from hostiso.cli import main
+from hostiso.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -85,3 +85,17 @@ def main(
         return USAGE_EXIT
     with limits:
         return int(modules[args.command].run(args, io))
+
+
+def run() -> None:
+    """The ``hostiso`` command: :func:`main`, then exit without tearing the heap down.
+
+    A build of 10,000 hosts leaves millions of objects; freeing them one by
+    one (and the collector's last pass over them) took longer at exit than a
+    one-host rebuild itself.  Output is flushed first; every file the
+    commands write is closed (and renamed into place) before they return.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

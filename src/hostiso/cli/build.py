@@ -44,6 +44,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-dir", default="out")
     p.add_argument("--timings", action="store_true", help="print the time each step took")
     p.add_argument("--no-cache", action="store_true", help="build every host from scratch")
+    add_jobs_option(p)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes (1 or more), not {text!r}"
+        )
+    return value
+
+
+def add_jobs_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_count,
+        default=None,
+        metavar="N",
+        help="processes for the hosts to load (default: one per CPU, up to 8; 1: no fork)",
+    )
 
 
 MAX_QUEUE = 64 << 20
@@ -94,6 +118,7 @@ def _read_queue(queue: FsPath) -> list[str]:
 def run(args: argparse.Namespace, io: IO) -> int:
     from hostiso.load.fleet import Layout
     from hostiso.pipeline.build import BuildOptions, build
+    from hostiso.util.collect import few_collections
 
     epoch = source_date_epoch(io.env)
     if isinstance(epoch, str):
@@ -110,6 +135,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         prune=not args.hosts,
         cache=not args.no_cache,
         hook=progress.hook(io.stderr, io.env),
+        jobs=args.jobs,
     )
     stems = _stems(args)
     if isinstance(stems, Diagnostic):
@@ -117,7 +143,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return CONFIG_EXIT
     try:
         make_dirs(options.build_dir, options.out_dir)
-        result = build(Layout(root), stems, options)
+        with few_collections():
+            result = build(Layout(root), stems, options)
     except OSError as exc:  # the build or out directory, or the lock: nothing can be built
         where = file_mark(str(exc.filename or args.build_dir))
         emit([error("cannot-write", exc.strerror or str(exc), mark=where)], io, args.format)

@@ -11,9 +11,6 @@ left as it was.  Warnings are ``hostiso lint``'s to show.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -25,8 +22,6 @@ if TYPE_CHECKING:
 
 HELP = "print the fleet as an Ansible inventory (a dynamic inventory script)"
 INVENTORY_FORMATS = ("json", "yaml", "ini")
-GC_THRESHOLD = 100_000
-"""Allocations between young-generation collections (Python's default: 700)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -60,6 +55,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
         return USAGE_EXIT
     if not check_root(args.root, io):
         return USAGE_EXIT
+    from hostiso.util.collect import few_collections
+
     with few_collections():
         result = inventory(Layout(FsPath(args.root)), partial=args.partial)
     emit(result.errors, io, args.diagnostics, args.root)
@@ -69,18 +66,6 @@ def run(args: argparse.Namespace, io: IO) -> int:
     if text is None or not _write(text, args.output, io):
         return CONFIG_EXIT
     return CONFIG_EXIT if result.errors else 0
-
-
-@contextlib.contextmanager
-def few_collections() -> Iterator[None]:
-    """The fleet's trees live until the end: collecting them again and again as
-    they grew was a third of the time at 10,000 hosts (bench/bench_inventory.py)."""
-    saved = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
 
 
 def _render(inv: Inventory, args: argparse.Namespace, io: IO) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import struct
 import warnings
@@ -94,14 +95,21 @@ class AuthorizedKey:
 
 def check_authorized_key(line: str) -> list[Diagnostic]:
     """Problems with one authorized_keys line: ``bad-ssh-key`` or ``weak-ssh-key`` errors."""
+    return list(_check(line))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check(line: str) -> tuple[Diagnostic, ...]:
+    """Once per distinct line: a fleet gives the same operator keys to every host."""
     try:
         key = _parse(line)
         _check_key_material(key)
     except _BadKey as bad:
-        return [error(bad.code, bad.reason)]
-    return []
+        return (error(bad.code, bad.reason),)
+    return ()
 
 
+@functools.lru_cache(maxsize=1024)
 def key_fingerprint(line: str) -> str | None:
     """``SHA256:...`` as ``ssh-keygen -l`` prints it, or None if the line does not parse."""
     try:

@@ -48,17 +48,33 @@ class Inventory:
         return [name for name in self.groups if name not in nested]
 
 
+Record = tuple[str, dict[str, Any], list[str], dict[str, list[str]]]
+"""What the inventory takes of one host, as plain data (a build's cache keeps it):
+its name, variables, Ansible groups and its mapping's ``children``."""
+
+
+def record_of(host: Host) -> Record:
+    """One checked host's part of the inventory."""
+    mapping = mapping_of(host.plain())
+    children = {parent: list(kids) for parent, kids in mapping.children.items()}
+    return (host.name, host_vars(host, mapping), ansible_groups(host, mapping), children)
+
+
 def build(hosts: Iterable[Host]) -> Inventory:
     """The inventory of ``hosts`` (hosts without errors, once the pipeline ran)."""
+    return from_records(record_of(h) for h in hosts)
+
+
+def from_records(records: Iterable[Record]) -> Inventory:
+    """The inventory of the hosts these records were taken of."""
     members: dict[str, set[str]] = {}
     hostvars: dict[str, dict[str, Any]] = {}
     mappings: list[Mapping] = []
-    for host in sorted(hosts, key=lambda h: h.name):
-        mapping = mapping_of(host.plain())
-        mappings.append(mapping)
-        hostvars[host.name] = host_vars(host, mapping)
-        for group in ansible_groups(host, mapping):
-            members.setdefault(group, set()).add(host.name)
+    for name, variables, groups, children in sorted(records, key=lambda r: r[0]):
+        mappings.append(Mapping(children={p: tuple(k) for p, k in children.items()}))
+        hostvars[name] = variables
+        for group in groups:
+            members.setdefault(group, set()).add(name)
     return Inventory(hostvars, _groups(members, merge_children(mappings)))
 
 

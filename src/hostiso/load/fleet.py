@@ -53,13 +53,11 @@ class Layout:
     def host_stems(self) -> list[str]:
         """The stem of every ``configs/*.yaml`` (hidden files skipped), names make
         cannot take included: :func:`load_host` refuses those with an error."""
-        if not self.configs.is_dir():
+        try:
+            names = os.listdir(self.configs)
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(
-            p.name[:-5]
-            for p in self.configs.iterdir()
-            if p.name.endswith(".yaml") and not p.name.startswith(".")
-        )
+        return sorted(n[:-5] for n in names if n.endswith(".yaml") and not n.startswith("."))
 
 
 @dataclass
@@ -116,6 +114,10 @@ class Host:
     def locate(self, path: Path) -> Mark | None:
         return locate(self.tree if self.tree is not None else self.user, path)
 
+    def forget_plain(self) -> None:
+        """Drop the cached plain config (with the trees, once a host is compiled)."""
+        self._plain = None
+
 
 def locate(tree: Node | None, path: Path) -> Mark | None:
     """The mark of the value at ``path``, or of its nearest existing parent."""
@@ -152,17 +154,26 @@ class OverlayCache:
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
-        self._cache: dict[str, tuple[Node | None, list[Diagnostic]]] = {}
+        self._cache: dict[str, tuple[Node | None, list[Diagnostic]] | None] = {}
+        self._display: dict[str, str] = {}
+
+    def display(self, name: str) -> str:
+        """``overlays/NAME.yaml`` as the fleet's files are shown."""
+        found = self._display.get(name)
+        if found is None:
+            found = self._display[name] = self.layout.display(self.layout.overlays / f"{name}.yaml")
+        return found
 
     def get(self, name: str) -> tuple[str, Node | None, list[Diagnostic]] | None:
-        path = self.layout.overlays / f"{name}.yaml"
-        display = self.layout.display(path)
+        display = self.display(name)
         if display not in self._cache:
-            if not os.path.lexists(path):
-                return None
-            self._cache[display] = _load_overlay(self.layout, path, display, name)
-        node, problems = self._cache[display]
-        return display, node, problems
+            path = self.layout.overlays / f"{name}.yaml"
+            exists = os.path.lexists(path)
+            self._cache[display] = (
+                _load_overlay(self.layout, path, display, name) if exists else None
+            )
+        found = self._cache[display]
+        return None if found is None else (display, *found)
 
 
 def _load_overlay(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Diagnostic, Mark
@@ -22,9 +23,9 @@ from hostiso.diagnostics import plain as plain_diagnostics
 from hostiso.diagnostics.plain import RawDiagnostic
 from hostiso.load import hostschema, netfacts
 from hostiso.load.fleet import BUILTIN_GROUPS, Host
-from hostiso.load.jinja import is_template
 from hostiso.load.merge import pattern
 from hostiso.load.schema import validate
+from hostiso.load.templatetext import is_template
 from hostiso.load.yamlload import Node, to_plain
 
 ADDRESS_PATHS = frozenset({("network", "addresses", "*"), ("networkd", "units", "*", "contents")})
@@ -136,7 +137,11 @@ ANY = "*"
 
 
 class FleetFacts:
-    """What templates may know of the fleet: made from heads, frozen with views."""
+    """What templates may know of the fleet: made from heads, frozen with views.
+
+    Everything past the names is computed when first asked for: a build that
+    renders one host of 10,000 reads a few views, not all of them.
+    """
 
     def __init__(self, heads: Iterable[Head]) -> None:
         self.heads: dict[str, Head] = {}
@@ -144,23 +149,40 @@ class FleetFacts:
             name = h.stem if h.tname in self.heads else h.tname
             self.heads[f"{name}#{i}" if name in self.heads else name] = h
         self.names = {h.stem: name for name, h in self.heads.items()}
-        self.aliases = {name: name for name in self.heads}
-        for name, h in self.heads.items():
-            self.aliases.setdefault(h.stem, name)
-        self.inputs = {name: list(h.inputs) for name, h in self.heads.items()}
-        self.groups = _groups(self.heads)
-        self.views: dict[str, View] = {}
+        self._views: Mapping[str, View] = {}
         self._dicts: dict[str, dict[str, Any]] = {}
-        self.broken: dict[str, Diagnostic] = {}
-        """Hosts whose data templates cannot use, with their first error (see freeze)."""
+        self._broken: dict[str, Diagnostic | None] = {}
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        """Every name, and every file stem, to the host's name."""
+        out = {name: name for name in self.heads}
+        for name, h in self.heads.items():
+            out.setdefault(h.stem, name)
+        return out
+
+    @cached_property
+    def groups(self) -> dict[str, list[str]]:
+        return _groups(self.heads)
+
+    def inputs(self, name: str) -> list[str]:
+        """The files the host was loaded from ([] for a name not in the fleet)."""
+        head = self.heads.get(name)
+        return [] if head is None else list(head.inputs)
 
     def freeze(self, views: Mapping[str, View]) -> None:
-        """Before round 3: every host's view, by file stem."""
-        for name, head in self.heads.items():
-            view = views[head.stem]
-            self.views[name] = view
-            if view.broken is not None:
-                self.broken[name] = plain_diagnostics.from_plain(view.broken)
+        """Before round 3: every host's view, by file stem (looked up when read)."""
+        self._views = views
+
+    def views(self, name: str) -> View:
+        return self._views[self.heads[name].stem]
+
+    def broken(self, name: str) -> Diagnostic | None:
+        """The first error of a host whose data templates cannot use (see freeze)."""
+        if name not in self._broken:
+            raw = self.views(name).broken if name in self.heads else None
+            self._broken[name] = None if raw is None else plain_diagnostics.from_plain(raw)
+        return self._broken[name]
 
     def view(self, name: str) -> dict[str, Any]:
         """``{name, groups, addresses}`` of a host."""
@@ -168,12 +190,12 @@ class FleetFacts:
             self._dicts[name] = {
                 "name": name,
                 "groups": list(self.heads[name].groups),
-                "addresses": [Address(*a) for a in self.views[name].addresses],
+                "addresses": [Address(*a) for a in self.views(name).addresses],
             }
         return self._dicts[name]
 
     def no_addresses(self, name: str) -> tuple[str, Mark]:
-        note = self.views[name].no_addresses
+        note = self.views(name).no_addresses
         assert note is not None
         return note[0], Mark(*note[1])
 
@@ -185,8 +207,8 @@ class FleetFacts:
             value = list(self.aliases)
         else:
             name = self.aliases.get(key)
-            value = None if name is None else (self.view(name), self.broken.get(name))
-            value = (value, self.inputs.get(name or ""))
+            value = None if name is None else (self.view(name), self.broken(name))
+            value = (value, self.inputs(name or ""))
         return hashlib.sha256(repr(value).encode()).hexdigest()[:24]
 
 

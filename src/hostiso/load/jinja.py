@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -25,13 +24,11 @@ from jinja2.exceptions import SecurityError
 
 from hostiso.load import limits
 from hostiso.load.sandbox import Sandbox, count_loops
+from hostiso.load.templatetext import Failure, is_template
+
+__all__ = ["Failure", "Undefined", "is_template", "render"]
 
 TEMPLATE_NAME = "<template>"
-
-
-def is_template(value: str) -> bool:
-    """Only strings with ``{{``, ``{%`` or ``{#`` go to jinja2."""
-    return "{" in value and ("{{" in value or "{%" in value or "{#" in value)
 
 
 class Undefined(jinja2.StrictUndefined):
@@ -63,14 +60,6 @@ def _did_you_mean(name: str, keys: list[str]) -> str:
 
 
 ENV = Sandbox(undefined=Undefined, autoescape=False, keep_trailing_newline=True, loader=None)
-
-
-@dataclass(frozen=True)
-class Failure:
-    code: str
-    message: str
-    line: int | None = None
-    """The line inside the template, when known."""
 
 
 _LOADS = {

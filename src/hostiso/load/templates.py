@@ -60,9 +60,9 @@ from hostiso.load.fleetview import (
     round_of,
     view_of,
 )
-from hostiso.load.jinja import Failure, Undefined, is_template, render
 from hostiso.load.merge import replace_values
-from hostiso.load.yamlload import Node, line_mark, to_plain, unfolded_mark
+from hostiso.load.templatetext import Failure, is_template
+from hostiso.load.yamlload import Node, line_mark, node_at, to_plain, unfolded_mark
 
 ROUNDS: tuple[tuple[str, str], ...] = (
     (
@@ -87,8 +87,8 @@ class Lookup(Mapping[str, Any]):
 
     def __init__(
         self,
-        keys: list[str],
-        aliases: Mapping[str, str],
+        keys: Mapping[str, Any],
+        aliases: Mapping[str, str] | None,
         get: Callable[[str], Any],
         seen: set[str],
         asked: set[str],
@@ -101,7 +101,9 @@ class Lookup(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         self._asked.add(str(key))
-        real = self._aliases.get(key)
+        real = key if self._aliases is None and key in self._keys else None
+        if self._aliases is not None:
+            real = self._aliases.get(key)
         if real is None:
             raise KeyError(key)
         self._seen.add(real)
@@ -117,7 +119,7 @@ class Lookup(Mapping[str, Any]):
 
     def __repr__(self) -> str:  # rendered as is: the names, never a memory address
         self._asked.add(ANY)
-        return repr(self._keys)
+        return repr(list(self._keys))
 
 
 def _file(stem_source: str) -> Mark:
@@ -137,11 +139,13 @@ class HostContext:
     """Other hosts the value being rendered read (cleared before each value)."""
     reads: Reads = field(default_factory=Reads)
     """Everything the host's templates asked the fleet for (never cleared)."""
+    rest: list[Path] | None = None
+    """Where round 3's templates are (found with rounds 1 and 2)."""
 
     def context(self, round_: str) -> dict[str, Any]:
         groups = Lookup(
-            list(self.fleet.groups),
-            {g: g for g in self.fleet.groups},
+            self.fleet.groups,
+            None,
             lambda g: list(self.fleet.groups[g]),
             self.seen_groups,
             self.reads.groups,
@@ -159,7 +163,7 @@ class HostContext:
         if round_ == "addresses":
             return out
         hosts = Lookup(
-            list(self.fleet.heads),
+            self.fleet.heads,
             self.fleet.aliases,
             self._other,
             self.seen_hosts,
@@ -174,24 +178,28 @@ class HostContext:
         if name == self.name:
             return self.fleet.view(name)
         self.read.add(name)
-        problem = self.fleet.broken.get(name)
+        problem = self.fleet.broken(name)
         if problem is None:
             return self.fleet.view(name)
         where = f" ({problem.mark})" if problem.mark else ""
-        return Undefined(
+        from hostiso.load import jinja
+
+        return jinja.Undefined(
             hint=f"host {name} has errors{where}, so its data is not available to templates"
         )
 
     def render(self, source: str, round_: str) -> str | Failure:
+        from hostiso.load import jinja  # here: a run that renders nothing never imports jinja2
+
         self.read.clear()
-        return render(source, self.context(round_))
+        return jinja.render(source, self.context(round_))
 
     def notes(self, failure: Failure) -> tuple[tuple[str, Mark], ...]:
         """Related notes for a failed value: the broken or address-less hosts it read."""
         out: list[tuple[str, Mark]] = []
         for name in sorted(self.read):
-            problem = self.fleet.broken.get(name)
-            view = self.fleet.views[name]
+            problem = self.fleet.broken(name)
+            view = self.fleet.views(name)
             if problem is not None:
                 where = problem.mark or _file(self.fleet.heads[name].source)
                 out.append((f"host {name}: {problem.message}", where))
@@ -202,7 +210,7 @@ class HostContext:
     def record(self) -> None:
         """Add what the templates read to the host's make inputs and fleet facts."""
         for name in sorted(self.seen_hosts - {self.name}):
-            self.host.inputs += self.fleet.inputs[name]
+            self.host.inputs += self.fleet.inputs(name)
         for group in sorted(self.seen_groups):
             members = ",".join(self.fleet.groups[group])
             fact = f"template groups.{group}={members}"
@@ -235,6 +243,12 @@ def start(host: Host, facts: FleetFacts) -> HostContext:
     return ctx
 
 
+def release(host: Host) -> None:
+    """Drop the host's context (it refers to the host and the whole fleet's facts):
+    a finished run is then freed as it goes out of scope, not by the collector."""
+    host.__dict__.pop(_CONTEXT_ATTR, None)
+
+
 def render_early(host: Host) -> None:
     """Rounds 1 and 2: ``vars`` and the values that define addresses."""
     found = find_templates(host.user)
@@ -243,12 +257,16 @@ def render_early(host: Host) -> None:
         todo = [(p, n) for p, n in found if round_of(p) == round_]
         if todo:
             _render_round(ctx, round_, todo)
+    ctx.rest = [p for p, _n in found if round_of(p) == "rest"]
 
 
 def render_rest(host: Host) -> None:
     """Round 3 (every other value), once the fleet's views are frozen."""
     ctx = host_context(host)
-    todo = [(p, n) for p, n in find_templates(host.user) if round_of(p) == "rest"]
+    if ctx.rest is None:
+        todo = [(p, n) for p, n in find_templates(host.user) if round_of(p) == "rest"]
+    else:  # found by render_early: rounds 1 and 2 left these values as they were
+        todo = [(p, n) for p in ctx.rest if (n := node_at(host.user, p)) is not None]
     if todo:
         _render_round(ctx, "rest", todo)
     ctx.record()
@@ -258,17 +276,27 @@ def find_templates(node: Node | None, path: Path = ()) -> list[tuple[Path, Node]
     """Every string value under ``node`` that is a template, with its path."""
     if node is None:
         return []
-    value = node.value
-    if isinstance(value, str):
-        return [(path, node)] if is_template(value) else []
+    if isinstance(node.value, str):
+        return [(path, node)] if is_template(node.value) else []
     out: list[tuple[Path, Node]] = []
-    if isinstance(value, dict):
-        for key, child in value.items():
-            out += find_templates(child, (*path, key))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            out += find_templates(child, (*path, i))
+    _walk(node, list(path), out)
     return out
+
+
+def _walk(node: Node, path: list[str | int], out: list[tuple[Path, Node]]) -> None:
+    """The templates under a mapping or list node (leaves are tested here, without a
+    call each: a host has hundreds of values and usually no template)."""
+    value = node.value
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, child in items:
+        leaf = child.value
+        if isinstance(leaf, str):
+            if "{" in leaf and is_template(leaf):
+                out.append(((*path, key), child))
+        elif isinstance(leaf, dict | list):
+            path.append(key)
+            _walk(child, path, out)
+            path.pop()
 
 
 def _render_round(ctx: HostContext, round_: str, todo: list[tuple[Path, Node]]) -> None:

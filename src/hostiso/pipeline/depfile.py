@@ -68,7 +68,35 @@ def render(host: Host, *targets: FsPath) -> str:
 
 
 def render_stamp(stamp: FsPath, inputs: list[str]) -> str:
-    """The whole fleet's depfile: the stamp depends on every input of every host."""
-    lines = [_escape(str(stamp)) + ": " + " ".join(_escape(i) for i in inputs)]
-    lines += [f"{_escape(i)}:" for i in inputs]
+    """The whole fleet's depfile: what the stamp depends on beyond what the Makefile lists.
+
+    The Makefile makes the stamp depend on every ``configs/*.yaml`` and
+    ``overlays/*.yaml`` by wildcard, so those are left out: make would
+    otherwise read and stat 10,000 of them twice.  Every other input is
+    listed, with an empty rule (a removed one rebuilds).  A removed overlay a
+    host used no longer matches the wildcard: the overlays used are listed in
+    a check that forces the build when one of them is gone.
+    """
+    target = _escape(str(stamp))
+    used = [i for i in inputs if _plain_in(i, "overlays/")]
+    others = [i for i in inputs if not (_plain_in(i, "configs/") or _plain_in(i, "overlays/"))]
+    lines = [f"{target}: " + " ".join(_escape(i) for i in others)] if others else []
+    lines += [f"{_escape(i)}:" for i in others]
+    if used:
+        gone = "$(filter-out $(wildcard overlays/*.yaml)," + " ".join(used) + ")"
+        lines += [f"ifneq ({gone},)", f"{target}: FORCE", "endif"]
     return "\n".join(lines) + "\n"
+
+
+PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@")
+
+
+def _plain_in(path: str, folder: str) -> bool:
+    """``folder/NAME.yaml`` with a NAME make's wildcard and word lists read as is."""
+    name = path[len(folder) :]
+    return (
+        path.startswith(folder)
+        and name.endswith(".yaml")
+        and not name.startswith(".")
+        and PLAIN.issuperset(name)
+    )

@@ -1,10 +1,12 @@
 """``hostiso inventory``: the fleet as an Ansible inventory, hosts with errors left out.
 
-The hosts go through exactly the checks ``hostiso lint`` makes (the pipeline
-steps, then compiling each host's Ignition config), so a host that lint
-reports an error for is never in the inventory.  Without ``partial`` any
-error leaves no inventory at all: Ansible must not run against half a fleet
-because the other half failed to load.
+The hosts go through exactly the checks ``hostiso lint`` makes, as a lint
+run (:func:`hostiso.pipeline.lint.lint_run`, with its cache): a host that
+lint reports an error for is never in the inventory, and a host whose
+inputs did not change is not loaded again, its part of the inventory
+(``export.model.record_of``, no secret in it) comes from the cache.
+Without ``partial`` any error leaves no inventory at all: Ansible must not
+run against half a fleet because the other half failed to load.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hostiso.diagnostics import Diagnostic
-from hostiso.export.model import Inventory, build
+from hostiso.export.model import Inventory, from_records
 from hostiso.load.fleet import Layout
-from hostiso.pipeline.lint import checked_hosts
+from hostiso.pipeline.lint import lint_run
 
 
 @dataclass
@@ -25,9 +27,9 @@ class Export:
     """Every error of every host left out."""
 
 
-def inventory(layout: Layout, *, partial: bool = False) -> Export:
-    hosts = checked_hosts(layout)
-    errors = [d for host in hosts for d in host.diagnostics if d.is_error]
+def inventory(layout: Layout, *, partial: bool = False, jobs: int | None = None) -> Export:
+    checked = lint_run(layout, jobs=jobs, extras=True)
+    errors = [d for d in checked.diagnostics if d.is_error]
     if errors and not partial:
         return Export(None, errors)
-    return Export(build(h for h in hosts if not h.failed), errors)
+    return Export(from_records(e["inventory"] for e in checked.extras.values()), errors)

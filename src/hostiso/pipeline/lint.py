@@ -8,25 +8,18 @@ checks again the hosts whose inputs or fleet facts changed.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Diagnostic
-from hostiso.emit.compile import compile_host
-from hostiso.load.fleet import Host, Layout
+from hostiso.load.fleet import Layout
 from hostiso.load.fleetview import Head
-from hostiso.pipeline import incremental, shared, store
-from hostiso.pipeline.incremental import Hook
-from hostiso.pipeline.steps import load_checked
-
-
-def checked_hosts(layout: Layout, spec: str | None = None) -> list[Host]:
-    """Every host with every problem the build would find (``spec``: as for
-    the build, None for each host's own pin); nothing is written."""
-    hosts = load_checked(layout, writes=False)
-    for host in hosts:
-        if not host.failed:
-            host.diagnostics += compile_host(host, spec, layout).diagnostics
-    return hosts
+from hostiso.pipeline import incremental, shared, stages, store
+from hostiso.pipeline.fleetcheck import Post, finish_clean, finish_host
+from hostiso.pipeline.jobs import Hook, Job, Run
+from hostiso.pipeline.records import Entry
+from hostiso.util import parallel
 
 
 def lint(
@@ -36,52 +29,118 @@ def lint(
     cache: bool = True,
     hook: Hook | None = None,
     timings: dict[str, float] | None = None,
+    jobs: int | None = None,
 ) -> list[Diagnostic]:
     """The same checks the build runs, for every host; no output is written."""
+    return lint_run(layout, spec, cache=cache, hook=hook, timings=timings, jobs=jobs).diagnostics
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """What the extractors took of every host without errors, by stem."""
+
+
+def lint_run(
+    layout: Layout,
+    spec: str | None = None,
+    *,
+    cache: bool = True,
+    hook: Hook | None = None,
+    timings: dict[str, float] | None = None,
+    jobs: int | None = None,
+    extras: bool = False,
+) -> LintResult:
+    """:func:`lint`; with ``extras``, what every extractor (``stages.EXTRACTORS``)
+    took of each host without errors (from the cache for clean ones).  Every
+    lint takes them of the hosts it loads, so its cache always has them."""
+    extract = tuple(stages.EXTRACTORS)
     kind = f"lint-{spec or 'pinned'}"
     build_dir = layout.root / "build"
     path: FsPath | None = store.cache_path(build_dir, kind)
     if not cache or not build_dir.is_dir():
         path = None
-    run = store.open_run(
-        layout,
-        spec=spec,
-        writes=False,
-        path=path,
-        kind=kind,
-        outputs_ok=lambda s, e: True,
-        hook=hook,
-    )
-    post = incremental.run_stages(run)
+    run = _open(layout, spec, path, kind, hook)
+    size = parallel.workers(sum(1 for j in run.jobs if j.entry is None), jobs)
+    try:
+        outcomes = _work(run, size, extract, extras)
+    except parallel.TeamError:  # a member died: start over alone
+        run = _open(layout, spec, path, kind, hook)
+        outcomes = _work(run, 1, extract, extras)
     start = time.perf_counter()
+    result = LintResult()
     found: list[shared.Found] = []
     unstopped: dict[str, tuple[str, ...]] = {}
     for job in run.jobs:
-        name, head, diagnostics = _finish(run, job, post)
-        found += [(name, head.source, d) for d in diagnostics]
-        if not job.failed:
-            unstopped[name] = head.inputs
+        checked = outcomes[job.stem]
+        job.entry, job.failed = checked.entry, checked.failed
+        found += [(checked.name, checked.head.source, d) for d in checked.diagnostics]
+        if not checked.failed:
+            unstopped[checked.name] = checked.head.inputs
+            if checked.extra is not None:
+                result.extras[job.stem] = checked.extra
+    result.diagnostics = shared.one_per_problem(found, unstopped)
     store.save_run(run, path, kind, keep=set())
     run.timed("cache-write", start)
+    run.close()
     if timings is not None:
         timings.update(run.timings)
-    return shared.one_per_problem(found, unstopped)
+    return result
 
 
-def _finish(
-    run: incremental.Run, job: incremental.Job, post: incremental.Post
-) -> tuple[str, Head, list[Diagnostic]]:
-    """A host's name, head and every diagnostic, cached or found now."""
+def _open(
+    layout: Layout, spec: str | None, path: FsPath | None, kind: str, hook: Hook | None
+) -> Run:
+    return store.open_run(
+        layout, spec=spec, writes=False, path=path, kind=kind, outputs_ok=_any, hook=hook
+    )
+
+
+def _any(stem: str, entry: Entry) -> bool:
+    return True
+
+
+class Checked(NamedTuple):
+    """One host's lint (plain data: a team member hands it to rank 0)."""
+
+    diagnostics: list[Diagnostic]
+    failed: bool
+    entry: Entry | None
+    extra: dict[str, Any] | None
+    name: str
+    head: Head
+
+
+def _work(run: Run, size: int, extract: tuple[str, ...], extras: bool) -> dict[str, Checked]:
+    def body(team: parallel.Team) -> dict[str, Checked]:
+        run.team = team
+        post = incremental.run_stages(run, extract)
+        return {j.stem: _finish(run, j, post, extras) for j in run.jobs if run.mine(j)}
+
+    outcomes: dict[str, Checked] = {}
+    for part in parallel.run_team(size, body):
+        outcomes.update(part)
+    run.team = parallel.Team()
+    return outcomes
+
+
+def _finish(run: Run, job: Job, post: Post, extras: bool) -> Checked:
+    """A host's every diagnostic, cached or found now, with its name and head."""
     if job.host is None:
-        assert job.entry is not None
-        found = incremental.finish_clean(job, post)
-        return str(job.entry["hostname"]), Head(*job.entry["head"]), found
+        entry = job.entry
+        assert entry is not None
+        found = finish_clean(job, post)
+        extra = job.cold().extra if extras and not job.failed else None
+        kept = None if job.failed else entry
+        return Checked(found, job.failed, kept, extra, entry.hostname, job.head_of())
     host = job.host
     assert job.head is not None
-    incremental.finish_host(run, job, post)
+    finish_host(job, post)
     compiled = job.compiled.diagnostics if job.compiled is not None else []
     host.diagnostics += compiled
     job.failed = host.failed
     if not host.failed:
-        incremental.new_entry(run, job, compiled, {"out": (None, None, None)})
-    return host.name, job.head, host.diagnostics
+        stages.new_entry(run, job, compiled, {})
+    kept = None if host.failed else job.entry
+    return Checked(host.diagnostics, host.failed, kept, job.extra, host.name, job.head)

@@ -1,17 +1,29 @@
 """What a build keeps of one host between runs (see :mod:`hostiso.pipeline.incremental`).
 
 An entry is plain data (tuples, strings, numbers), so the cache file is a
-marshalled dict: the digest of the host's own inputs, the records the fleet
-steps read (head, view, claims, fleet-rule facts), what its templates read of
-the fleet, the effect the etcd steps had on it, its diagnostics and the
-signatures of its outputs.  :func:`node_plain` keeps the few subtrees the
-etcd steps read of a host that is not loaded (``flannel``, ``etcd_tls*``).
+marshalled dict.  It has two parts:
+
+* :class:`Entry`, read on every run for every host: its own inputs and their
+  digests, its outputs, its head (for templates), what its templates read of
+  the fleet, the etcd stand-in and effect, its diagnostics, and digests of its
+  fleet-check record and its make inputs;
+* :class:`Cold`, marshalled on its own inside the entry and decoded only when
+  a run needs it: its view (when another host's template reads it), its
+  fleet-check record (when a record changed and the fleet checks run again),
+  its make inputs (when ``build/.hosts.mk`` is written again), its ISO label
+  and what the export reads of it.
+
+A one-host edit of a 10,000-host fleet so decodes one cold part, not 10,000.
+:func:`node_plain` keeps the few subtrees the etcd steps read of a host that
+is not loaded (``flannel``, ``etcd_tls*``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+import marshal
+import sys
+from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Diagnostic, Mark
 from hostiso.diagnostics.plain import from_plain, to_plain
@@ -20,6 +32,65 @@ from hostiso.load.yamlload import Block, Node
 
 STUB_KEYS = ("flannel", "etcd_tls", "etcd_tls_key", "etcd_tls_days")
 """What the etcd steps read of a host that is neither loaded nor a member."""
+
+
+class Entry(NamedTuple):
+    """What every run reads of a clean host."""
+
+    inputs: tuple[str, ...]
+    """The host's own inputs (host file, overlays, files, secrets), sorted."""
+    digests: tuple[str, ...]
+    """Their digests when the entry was made."""
+    out: tuple[Any, ...]
+    """The signatures of its outputs (``.ign``, ``.iso``, ``.d``); Nones for lint."""
+    until: float
+    """When a certificate of the host is due for renewal (the entry expires then)."""
+    head: tuple[Any, ...]
+    name: str
+    """Its name for templates (a duplicate hostname makes it the stem)."""
+    reads: tuple[tuple[str, str, str], ...]
+    """What its templates read of the fleet: (kind, key, digest of the value)."""
+    hostname: str
+    stub: dict[str, Any] | None
+    """What the etcd steps read of the host (:data:`STUB_KEYS`), None when nothing."""
+    effect: str
+    diags: tuple[Any, ...]
+    """Plain diagnostics: before the fleet checks, of the host rules, of compiling."""
+    record: str
+    """A digest of its fleet-check record ("" for none)."""
+    deps: str
+    """A digest of its make inputs."""
+    cold: bytes
+    """A marshalled :class:`Cold`."""
+
+
+class Cold(NamedTuple):
+    """What a run reads of a clean host only when it needs it."""
+
+    view: tuple[Any, ...]
+    claim: tuple[Any, ...] | None
+    facts: tuple[Any, ...] | None
+    deps: tuple[str, ...]
+    label: str
+    extra: dict[str, Any] | None
+    """What other commands read of the host (the inventory's record)."""
+
+
+def entry_of(raw: Any) -> Entry | None:
+    """An entry read from the cache, or None when it is not one."""
+    try:
+        return Entry(*raw)
+    except TypeError:  # no entry, or one of another shape
+        return None
+
+
+def cold_of(entry: Entry) -> Cold:
+    """Raises ValueError (or EOFError, TypeError) on a damaged entry."""
+    return Cold(*marshal.loads(entry.cold))
+
+
+def pack(cold: Cold) -> bytes:
+    return marshal.dumps(tuple(cold))
 
 
 def _mark(m: Mark | None) -> Any:
@@ -57,9 +128,9 @@ def stub_nodes(host: Host) -> dict[str, Any]:
     return {k: node_plain(n) for k in STUB_KEYS if (n := host.user.get(k)) is not None}
 
 
-def stub_host(entry: dict[str, Any], host: Host) -> Host:
+def stub_host(stub: dict[str, Any], host: Host) -> Host:
     """A stand-in for the etcd steps: ``host`` (stem, name...) with the cached subtrees."""
-    nodes = {k: node_from_plain(v) for k, v in entry["stub"].items()}
+    nodes = {k: node_from_plain(v) for k, v in stub.items()}
     host.user = Node(nodes, Mark(host.source, 1, 1))
     return host
 
@@ -73,4 +144,5 @@ def diagnostics(raw: tuple[Any, ...]) -> list[Diagnostic]:
 
 
 def digest(*parts: Any) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    """A digest of plain data; interned, so the many equal ones are stored once."""
+    return sys.intern(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])

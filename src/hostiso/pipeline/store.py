@@ -1,7 +1,14 @@
-"""Opening a run from the cache and saving it back (see :mod:`hostiso.pipeline.incremental`)."""
+"""Opening a run from the cache and saving it back (see :mod:`hostiso.pipeline.incremental`).
+
+The cache body is ``{"files": ..., "hosts": {stem: entry}, "memo": ...}``:
+the digests of input files by stat signature, each host's entry
+(:class:`hostiso.pipeline.records.Entry`) and what the last run found of
+the whole fleet (:mod:`hostiso.pipeline.fleetcheck`, the make depfile).
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import Any
@@ -9,7 +16,8 @@ from typing import Any
 from hostiso.load.fleet import Layout, OverlayCache
 from hostiso.pipeline import cache
 from hostiso.pipeline.cache import Files
-from hostiso.pipeline.incremental import Hook, Job, Run, clean_entry
+from hostiso.pipeline.jobs import Hook, Job, Run
+from hostiso.pipeline.records import Entry, entry_of
 
 CACHE_PREFIX = ".cache-"
 
@@ -30,25 +38,43 @@ def open_run(
     writes: bool,
     path: FsPath | None,
     kind: str,
-    outputs_ok: Callable[[str, Any], bool],
+    outputs_ok: Callable[[str, Entry], bool],
     hook: Hook | None = None,
     force: frozenset[str] = frozenset(),
 ) -> Run:
     """A run over every host file, with the clean hosts' entries from the cache."""
     body = (cache.load(path, header(kind)) if path is not None else None) or {}
-    known = body.get("files")
-    entries = body.get("hosts")
-    files = Files(layout.root, dict(known) if isinstance(known, dict) else {})
-    entries = entries if isinstance(entries, dict) else {}
+    files = Files(str(layout.root), _dict(body.get("files")))
     jobs = [Job(stem) for stem in layout.host_stems()]
-    run = Run(layout, spec, writes, files, OverlayCache(layout), jobs, hook=hook, old=entries)
+    run = Run(layout, spec, writes, files, OverlayCache(layout), jobs, hook=hook)
+    run.memo = _dict(body.get("memo"))
+    entries = _dict(body.get("hosts"))
+    now = time.time()
     for job in jobs:
-        entry = entries.get(job.stem)
-        if entry is None or job.stem in force:
+        entry = entry_of(entries.get(job.stem))
+        if entry is None:
             continue
-        if clean_entry(run, job.stem, entry, outputs_ok):
+        run.old[job.stem] = entry
+        if job.stem not in force and _clean(run, job.stem, entry, now, outputs_ok):
             job.entry = entry
     return run
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _clean(
+    run: Run, stem: str, entry: Entry, now: float, outputs_ok: Callable[[str, Entry], bool]
+) -> bool:
+    try:
+        return (
+            run.files.same(entry.inputs, entry.digests)
+            and entry.until > now
+            and outputs_ok(stem, entry)
+        )
+    except (TypeError, ValueError):
+        return False
 
 
 def save_run(run: Run, path: FsPath | None, kind: str, keep: set[str]) -> None:
@@ -61,10 +87,11 @@ def save_run(run: Run, path: FsPath | None, kind: str, keep: set[str]) -> None:
         if entry is None and job.stem in keep:
             entry = run.old.get(job.stem)
         if entry is not None:
-            hosts[job.stem] = entry
-            for p in entry["inputs"]:
+            hosts[job.stem] = tuple(entry)
+            for p in entry.inputs:
                 run.files.digest(p)
-    cache.save(path, header(kind), {"files": run.files.dump(), "hosts": hosts})
+    body = {"files": run.files.dump(), "hosts": hosts, "memo": run.memo}
+    cache.save(path, header(kind), body)
 
 
 def drop(path: FsPath) -> None:

@@ -48,17 +48,20 @@ class HostFacts(NamedTuple):
     member: bool
     urls: tuple[tuple[str, str | None], ...]
     marks: tuple[tuple[Path, RawMark], ...]
-    extra: tuple[tuple[str, Any], ...] = ()
+    """Where each path a fleet diagnostic may stand at was set, unless at ``root``."""
+    root: RawMark = None
+    """The mark of the host's tree (of every path it does not have)."""
+    extra: dict[str, Any] | None = None
     """What the rules of other modules read (:data:`EXTRACTORS`), by name."""
 
     def get(self, name: str) -> Any:
-        return next((value for key, value in self.extra if key == name), None)
+        return None if self.extra is None else self.extra.get(name)
 
     def locate(self, path: Path) -> Mark | None:
         for known, mark in self.marks:
             if known == path:
                 return cooked(mark)
-        return None
+        return cooked(self.root)
 
 
 Extractor = Callable[[Host], tuple[Any, tuple[Path, ...]]]
@@ -97,11 +100,12 @@ def facts_of(host: Host) -> HostFacts:
     urls = tuple((k, _text(etcd.get(k))) for k in ADVERTISED)
     paths = [a[6] for a in addresses] + [p for _, p in macs]
     paths += [NETCONFIG_PATH, FLANNEL_PATH] + [("etcd", k) for k in ETCD_URL_KEYS]
-    extra = []
+    extra = {}
     for name, extract in EXTRACTORS.items():
         value, more = extract(host)
-        extra.append((name, value))
+        extra[name] = value
         paths += more
+    root = raw(host.locate(()))
     return HostFacts(
         stem=host.stem,
         name=host.name,
@@ -113,9 +117,17 @@ def facts_of(host: Host) -> HostFacts:
         netconfig=config if isinstance(config, str) else None,
         member="etcd" in clc or "etcd" in host.groups,
         urls=urls,
-        marks=tuple((p, raw(host.locate(p))) for p in dict.fromkeys(paths)),
-        extra=tuple(extra),
+        marks=_marks(host, paths, root),
+        root=root,
+        extra=extra,
     )
+
+
+def _marks(host: Host, paths: list[Path], root: RawMark) -> tuple[tuple[Path, RawMark], ...]:
+    """The marks of ``paths``, but for those at the tree's own mark (most of them:
+    a host without etcd has no ``etcd.*``), so records stay small in the cache."""
+    found = ((p, raw(host.locate(p))) for p in dict.fromkeys(paths))
+    return tuple((p, m) for p, m in found if m != root)
 
 
 def _mac_path(path: Path) -> Path:

@@ -28,14 +28,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path as FsPath
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from hostiso.crypto import pki
 from hostiso.derive.credentials import SECRETS, fleet_root
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.load import formats, merge, netfacts
 from hostiso.load.fleet import Host
 from hostiso.load.yamlload import Node, from_plain
+
+if TYPE_CHECKING:
+    from hostiso.crypto import pki
+
+
+def _pki() -> ModuleType:
+    """:mod:`hostiso.crypto.pki`, imported when a fleet has etcd TLS (it loads
+    ``cryptography.x509``, a tenth of a second a build without etcd need not pay)."""
+    from hostiso.crypto import pki
+
+    return pki
+
 
 PKI = "pki"
 HOST_DIR = "/etc/ssl/etcd"
@@ -127,8 +139,8 @@ def add_tls(hosts: list[Host]) -> None:
     ca = None
     if ready[0].writes:
         try:
-            ca = pki.init_ca(pki_dir, now=now())
-        except (pki.PKIError, OSError) as exc:
+            ca = _pki().init_ca(pki_dir, now=now())
+        except (_pki().PKIError, OSError) as exc:
             for host in ready:
                 host.diagnostics.append(_pki_error(host, exc))
             return
@@ -181,11 +193,11 @@ def materialize(host: Host) -> None:
         dns, ips = plan.sans if kind != "client" else ([host.name], [])
         try:
             issued.append(
-                pki.issue(
+                _pki().issue(
                     plan.ca, plan.pki_dir, host.name, kind, dns, ips, **plan.options, now=now()
                 )
             )
-        except (pki.PKIError, OSError, ValueError) as exc:
+        except (_pki().PKIError, OSError, ValueError) as exc:
             host.diagnostics.append(_pki_error(host, exc))
             return
     key = "etcd" if plan.member else "flannel"
@@ -193,7 +205,7 @@ def materialize(host: Host) -> None:
     files = from_plain({"files": _files(issued)}, mark)
     host.tree = merge.merge(Node({"storage": files}, host.tree.mark), host.tree, ())
     rel = f"{SECRETS}/{PKI}"
-    host.inputs.append(f"{rel}/{pki.CA_CERT_FILE}")
+    host.inputs.append(f"{rel}/{_pki().CA_CERT_FILE}")
     host.inputs += [f"{rel}/{i.name}-{i.kind}.{ext}" for i in issued for ext in ("crt", "key")]
 
 
@@ -220,11 +232,11 @@ def server_sans(host: Host) -> tuple[tuple[list[str], list[str]], list[Diagnosti
     extra = host.user.get("etcd_sans") if host.user is not None else None
     for index, item in enumerate(extra.value if extra and isinstance(extra.value, list) else []):
         value = str(item.value)
-        found = pki.check_ip_address(value)
+        found = _pki().check_ip_address(value)
         if not found:
             ips.append(value)
             continue
-        found = pki.check_dns_name(value)
+        found = _pki().check_dns_name(value)
         problems += [d.at(item.mark).prefixed(("etcd_sans", index)) for d in found]
         dns.append(value)
     dns.append("localhost")
@@ -283,7 +295,7 @@ def renewal_time(root: FsPath, inputs: list[str]) -> float:
     reissued rather than reused (``pki.RENEW_BEFORE`` before it expires)."""
     prefix = f"{SECRETS}/{PKI}/"
     times = [
-        pki.renewal_time(root / name)
+        _pki().renewal_time(root / name)
         for name in dict.fromkeys(inputs)
         if name.startswith(prefix) and name.endswith(".crt")
     ]
