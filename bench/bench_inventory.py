@@ -77,13 +77,13 @@ def run_inventory(root: Path, count: int) -> tuple[float, float, int]:
 
 def phases(root: Path) -> list[tuple[str, float]]:
     """Seconds per stage of the same work, in-process."""
-    from hostiso.cli.inventory import few_collections
     from hostiso.emit.compile import compile_host
     from hostiso.emit.v2.common import DEFAULT_SPEC
     from hostiso.export.formats import list_json
     from hostiso.export.model import build
     from hostiso.load.fleet import Layout, read_fleet
     from hostiso.pipeline.steps import STEPS
+    from hostiso.util.collect import few_collections
 
     layout = Layout(root)
     out: list[tuple[str, float]] = []

@@ -25,6 +25,12 @@ from conftest import LOGIN, write_fleet
 from hostiso import cli
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def net(address: str) -> str:
+    return f"network: {{interface: eth0, addresses: [{address}]}}\n"
+
+
 BASE = {
     "overlays/all.yaml": LOGIN + "vars: {site: dc1}\n",
     "overlays/worker.yaml": "storage:\n  files:\n    - path: /etc/motd\n      contents:\n"
@@ -32,10 +38,10 @@ BASE = {
     "overlays/etcd.yaml": "etcd: {initial_cluster_token: t}\n",
     "files/motd.j2": "{{ host.name }} in {{ vars.site }}; "
     "ctl {{ fleet.hosts['c1'].addresses[0] }}\n",
-    "configs/c1.yaml": "groups: [etcd]\nnetwork: {addresses: [10.0.0.11/24]}\n",
-    "configs/w1.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.21/24]}\nflannel: ~\n",
-    "configs/w2.yaml": "groups: [worker]\nnetwork: {addresses: [10.0.0.22/24]}\n",
-    "configs/s1.yaml": "network: {addresses: [10.0.0.31/24]}\n",
+    "configs/c1.yaml": "groups: [etcd]\n" + net("10.0.0.11/24"),
+    "configs/w1.yaml": "groups: [worker]\n" + net("10.0.0.21/24") + "flannel: ~\n",
+    "configs/w2.yaml": "groups: [worker]\n" + net("10.0.0.22/24"),
+    "configs/s1.yaml": net("10.0.0.31/24"),
 }
 
 
@@ -78,23 +84,42 @@ def assert_like_cold(root: Path, tmp: Path, result: tuple[int, str]) -> None:
     assert artefacts(root) == files
 
 
+RENAME = "rename to "
+"""An edit that moves the file (a host renamed, its stem and outputs with it)."""
+
 EDITS = st.sampled_from(
     [
-        ("configs/w2.yaml", "groups: [worker]\nnetwork: {addresses: [10.0.0.23/24]}\n"),
-        ("configs/w2.yaml", "groups: [worker]\nnetwork: {addresses: [10.0.0.21/24]}\n"),
-        ("configs/c1.yaml", "groups: [etcd]\nnetwork: {addresses: [10.0.0.12/24]}\n"),
-        ("configs/c2.yaml", "groups: [etcd]\nnetwork: {addresses: [10.0.0.13/24]}\n"),
+        ("configs/w2.yaml", "groups: [worker]\n" + net("10.0.0.23/24")),
+        ("configs/w2.yaml", "groups: [worker]\n" + net("10.0.0.21/24")),
+        ("configs/c1.yaml", "groups: [etcd]\n" + net("10.0.0.12/24")),
+        ("configs/c2.yaml", "groups: [etcd]\n" + net("10.0.0.13/24")),
         ("configs/c2.yaml", None),
         ("configs/s1.yaml", None),
-        ("configs/s2.yaml", "network: {addresses: [10.0.0.31/24]}\n"),
-        ("configs/s1.yaml", "network: {addresses: [10.0.0.31/24]}\nhostname: w1\n"),
-        ("configs/s1.yaml", "network: {addresses: [bad]}\n"),
+        ("configs/s2.yaml", net("10.0.0.31/24")),
+        ("configs/s1.yaml", net("10.0.0.31/24") + "hostname: w1\n"),
+        ("configs/s1.yaml", net("bad")),
         ("overlays/worker.yaml", "storage:\n  directories:\n    - path: /var/w\n"),
         ("overlays/all.yaml", LOGIN + "vars: {site: dc2}\n"),
         ("files/motd.j2", "{{ host.name }} / {{ groups.etcd | join(',') }}\n"),
         ("files/motd.j2", "{{ fleet.hosts['s1'].addresses[0].ip }}\n"),
+        ("configs/s1.yaml", net("10.0.0.31/24") + "hostname: s9\n"),
+        ("configs/w1.yaml", RENAME + "configs/w3.yaml"),
+        ("configs/w3.yaml", RENAME + "configs/w1.yaml"),
+        ("configs/c1.yaml", RENAME + "configs/c3.yaml"),
+        ("configs/c3.yaml", RENAME + "configs/c1.yaml"),
     ]
 )
+
+
+def apply(root: Path, name: str, text: str | None) -> None:
+    path = root / name
+    if text is None:
+        path.unlink(missing_ok=True)
+    elif text.startswith(RENAME):
+        if path.exists():
+            path.rename(root / text[len(RENAME) :])
+    else:
+        path.write_text(text)
 
 
 @settings(
@@ -110,11 +135,7 @@ def test_random_edits_build_like_a_cold_build(
     root = write_fleet(tmp / "fleet", BASE)
     build(root)
     for name, text in steps:
-        path = root / name
-        if text is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_text(text)
+        apply(root, name, text)
         assert_like_cold(root, tmp, build(root))
 
 
@@ -152,20 +173,45 @@ def corrupt_empty(path: Path) -> None:
 def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: object) -> None:
     root = write_fleet(tmp_path / "fleet", BASE)
     build(root)
-    (root / "configs/w2.yaml").write_text(
-        "groups: [worker]\nnetwork: {addresses: [10.0.0.24/24]}\n"
-    )
+    (root / "configs/w2.yaml").write_text("groups: [worker]\n" + net("10.0.0.24/24"))
     damage(cache_file(root))  # type: ignore[operator]
     assert_like_cold(root, tmp_path, build(root))
     assert cache_file(root).stat().st_mode & 0o777 == 0o600
 
 
 def test_cache_files_are_private_and_hold_no_secret(tmp_path: Path) -> None:
-    root = write_fleet(tmp_path / "fleet", {**BASE, "secrets/core.password": "hunter2\n"})
+    users = "passwd:\n  users:\n    - name: ops\n      password_file: secrets/ops.password\n"
+    root = write_fleet(
+        tmp_path / "fleet",
+        {
+            **BASE,
+            "overlays/worker.yaml": BASE["overlays/worker.yaml"] + users,
+            "secrets/ops.password": "hunter2\n",
+        },
+    )
     build(root)
-    data = cache_file(root).read_bytes()
-    assert cache_file(root).stat().st_mode & 0o777 == 0o600
-    assert b"hunter2" not in data and b"$6$" not in data and b"PRIVATE KEY" not in data
+    ign = (root / "build/w1.ign").read_text()
+    assert "$6$" in ign  # the hash derived from secrets/ops.password
+    lint(root)
+    for path in (root / "build").glob(".cache-*"):
+        data = path.read_bytes()
+        assert path.stat().st_mode & 0o777 == 0o600
+        assert b"hunter2" not in data and b"$6$" not in data and b"PRIVATE KEY" not in data
+        assert (root / "secrets/fleet.key").read_bytes().strip() not in data
+    assert len(list((root / "build").glob(".cache-*"))) == 2
+
+
+def lint(root: Path) -> tuple[int, str]:
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    old = os.getcwd()
+    try:
+        os.chdir(root)
+        rc = cli.main(["lint", "--format", "parsable"], stdout=out, stderr=err)
+    finally:
+        os.chdir(old)
+    return rc, err.getvalue()
 
 
 def test_a_build_killed_at_any_point_then_rebuilt_equals_a_cold_build(tmp_path: Path) -> None:

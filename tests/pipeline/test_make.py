@@ -320,3 +320,24 @@ def test_a_host_file_name_make_cannot_take_is_an_error_not_a_broken_fleet(
     make_ok(fleet, "hosts")
     assert "other" in isos(fleet)
     make_ok(fleet, "HOSTISO=false", "hosts")
+
+
+def test_the_fleet_depfile_lists_only_what_the_makefile_does_not(fleet: Path) -> None:
+    write_fleet(fleet, {"files/motd": "hi\n", "overlays/solo.yaml": "{}\n"})
+    (fleet / "configs/solo.yaml").write_text(
+        "groups: [solo]\nstorage:\n  files:\n    - path: /etc/motd\n      contents: {local: motd}\n"
+    )
+    make_ok(fleet, "hosts")
+    depfile = (fleet / "build/.hosts.mk").read_text()
+    assert "configs/" not in depfile.replace("overlays/", "")  # by wildcard in the Makefile
+    assert "build/.stamp: files/motd\nfiles/motd:\n" in depfile
+    assert "overlays/solo.yaml" in depfile  # in the check for a removed overlay
+
+
+def test_removing_an_overlay_a_host_uses_runs_the_build(fleet: Path) -> None:
+    make_ok(fleet, "hosts")
+    (fleet / "overlays/worker.yaml").unlink()
+    done = make(fleet, "hosts")
+    assert done.returncode != 0
+    assert "configs/wk-1.yaml:1:10: error: group 'worker' has no overlay" in done.stderr
+    assert isos(fleet) == ["ctl-1", "ctl-2", "solo"]
