@@ -59,10 +59,10 @@ def read_regular(path: Path | str, limit: int | None = None) -> bytes:
 def write_private(path: Path, data: bytes, *, sparse: bool = False) -> None:
     """Write ``data`` to ``path`` through a temp file and a rename, mode 0600.
 
-    ``sparse``: leave out the blocks that are all zeros (holes, which read back
-    as zeros): half of a config ISO is its empty system area, and 100,000 of
-    them are 6 GB to write back to disk otherwise.  An OSError names ``path``
-    (not the temp file); nothing is left behind.
+    ``sparse``: leave out the whole blocks of zeros the data starts and ends
+    with (holes, which read back as zeros): half of a config ISO is its empty
+    system area, and 100,000 of them are 6 GB to write back to disk otherwise.
+    An OSError names ``path`` (not the temp file); nothing is left behind.
     """
     try:
         _write_private(path, data, sparse)
@@ -71,28 +71,20 @@ def write_private(path: Path, data: bytes, *, sparse: bool = False) -> None:
 
 
 BLOCK = 4096
-_ZEROS = bytes(BLOCK)
 
 
 def _write_holes(fd: int, data: bytes) -> None:
-    """``data`` without its zero blocks, each run of other blocks in one write."""
-    view = memoryview(data)
-    start = None
-    for offset in range(0, len(data) + BLOCK, BLOCK):
-        chunk = view[offset : offset + BLOCK]
-        zero = not chunk or chunk == _ZEROS[: len(chunk)]
-        if zero and start is not None:
-            _pwrite_all(fd, view[start:offset], start)
-            start = None
-        elif not zero and start is None:
-            start = offset
+    """``data`` without the whole blocks of zeros it starts and ends with (an ISO's
+    system area): found at C speed, one write for the rest."""
+    lead = (len(data) - len(data.lstrip(b"\0"))) // BLOCK * BLOCK
+    tail = len(data.rstrip(b"\0"))
+    end = min(len(data), -(-tail // BLOCK) * BLOCK) if tail > lead else lead
+    view = memoryview(data)[lead:end]
+    offset = lead
+    while view:
+        done = os.pwrite(fd, view, offset)
+        view, offset = view[done:], offset + done
     os.ftruncate(fd, len(data))
-
-
-def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
-    while data:
-        done = os.pwrite(fd, data, offset)
-        data, offset = data[done:], offset + done
 
 
 def _write_private(path: Path, data: bytes, sparse: bool = False) -> None:
