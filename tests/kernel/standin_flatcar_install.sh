@@ -28,8 +28,15 @@ case $IMAGE_FILE in
 esac
 dd if=/tmp/image.raw of="$DEVICE" bs=1M conv=fsync 2>/dev/null
 rm -f /tmp/image.raw
-blockdev --rereadpt "$DEVICE"
-sleep 1
+# As the real one does: udev (here the init's by-label loop) may hold a
+# partition open for a moment, and the kernel then refuses to re-read the
+# table (EBUSY), so try again with growing pauses.
+for try in 0 1 2 4; do
+    sleep "$try"
+    blockdev --rereadpt "$DEVICE" && unset try && break ||
+        echo "Failed to reread partitions on $DEVICE" >&2
+done
+[ -z "${try:-}" ] || exit 1
 OEM_DEV=$(blkid -l -t LABEL=OEM -o device "$DEVICE"*)
 mkdir -p /tmp/oemfs
 mount "$OEM_DEV" /tmp/oemfs

@@ -161,8 +161,17 @@ def _console(r: Run) -> str:
     return r.boot.console  # type: ignore[attr-defined, no-any-return]
 
 
+def _tail(r: Run, lines: int = 30) -> str:
+    """How the boot ended, for an assertion's message."""
+    boot = r.boot
+    ended = f"exit status {boot.returncode}" if boot.returncode is not None else "timed out"  # type: ignore[attr-defined]
+    tail = "\n".join(_console(r).rstrip().splitlines()[-lines:])
+    return f"the guest {ended} after {boot.seconds:.0f} s; its console ends:\n{tail}"  # type: ignore[attr-defined]
+
+
 def _installed(lab: Lab, r: Run, host: str) -> None:
     """The disk holds the image, with ``host``'s config and the log on the OEM partition."""
+    assert f"hostiso: installed {host} on /dev/vda;" in _console(r), _tail(r)
     disk = r.disk.read_bytes()
     oem = g.partition(lab.image, 6)
     start = lab.image.index(oem)
