@@ -320,3 +320,20 @@ def test_a_host_file_name_make_cannot_take_is_an_error_not_a_broken_fleet(
     make_ok(fleet, "hosts")
     assert "other" in isos(fleet)
     make_ok(fleet, "HOSTISO=false", "hosts")
+
+
+def test_a_local_file_with_a_colon_and_a_space_in_its_name(fleet: Path) -> None:
+    """The depfiles name it escaped: make reads them, and rebuilds when it changes."""
+    write_fleet(
+        fleet,
+        {
+            "configs/solo.yaml": "storage:\n  files:\n    - path: /x\n      contents:\n"
+            "        local: 'a: b'\n",
+            "files/a: b": "one\n",
+        },
+    )
+    make_ok(fleet, "hosts")
+    before = age_outputs(fleet)
+    write_fleet(fleet, {"files/a: b": "two\n"})
+    make_ok(fleet, "hosts")
+    assert rebuilt(fleet, before) == ["solo"]
