@@ -322,3 +322,44 @@ def test_configs_may_be_a_link_to_a_checkout_elsewhere(tmp_path: Path) -> None:
     rc, _, err = run(["build"], root)
     assert rc == 1  # web and www are both named web: the link was read
     assert "[duplicate-hostname]" in err and "[path-escape]" not in err
+
+
+LOCAL = "storage:\n  files:\n    - path: /x\n      contents:\n        local: '{}'\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("a;b", "make reads ';' as the start of a recipe"),
+        ("a%b", "make reads '%' as a pattern"),
+        ("a=b", "make reads '=' as an assignment"),
+        ("a*b", "make and the shell read '*' as a wildcard"),
+        ("a\\b", "make reads '\\' as an escape"),
+    ],
+)
+def test_a_local_file_name_a_depfile_cannot_hold(tmp_path: Path, name: str, why: str) -> None:
+    """Found while fuzzing by hand: the name went into build/<host>.d and
+    build/.hosts.mk, and broke (or, with ';', ran a command in) make."""
+    write_fleet(tmp_path, {**GOOD, "configs/web.yaml": LOCAL.format(name), f"files/{name}": "x"})
+    expected = [
+        f"configs/web.yaml:5:16: error: the file name '{name}' cannot be used: {why} "
+        "[bad-file-name]"
+    ]
+    assert_only(tmp_path, ["build"], expected, "web")
+
+
+def test_a_password_file_name_a_depfile_cannot_hold(tmp_path: Path) -> None:
+    user = PASSWORD_USER.replace("core.password", "a;b")
+    write_fleet(tmp_path, {**GOOD, "configs/web.yaml": user, "secrets/a;b": "pw\n"})
+    expected = [
+        "configs/web.yaml:4:22: error: the file name 'secrets/a;b' cannot be used: make reads "
+        "';' as the start of a recipe [bad-password-file]"
+    ]
+    assert_only(tmp_path, ["build"], expected, "web")
+
+
+def test_colons_and_spaces_in_a_local_file_name_are_escaped(tmp_path: Path) -> None:
+    write_fleet(tmp_path, {**GOOD, "configs/web.yaml": LOCAL.format("a: b#$"), "files/a: b#$": "x"})
+    build_ok(tmp_path)
+    depfile = (tmp_path / "build/web.d").read_text()
+    assert "files/a\\:\\ b\\#$$" in depfile

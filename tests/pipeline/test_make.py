@@ -341,3 +341,20 @@ def test_removing_an_overlay_a_host_uses_runs_the_build(fleet: Path) -> None:
     assert done.returncode != 0
     assert "configs/wk-1.yaml:1:10: error: group 'worker' has no overlay" in done.stderr
     assert isos(fleet) == ["ctl-1", "ctl-2", "solo"]
+
+
+def test_a_local_file_with_a_colon_and_a_space_in_its_name(fleet: Path) -> None:
+    """The depfiles name it escaped: make reads them, and rebuilds when it changes."""
+    write_fleet(
+        fleet,
+        {
+            "configs/solo.yaml": "storage:\n  files:\n    - path: /x\n      contents:\n"
+            "        local: 'a: b'\n",
+            "files/a: b": "one\n",
+        },
+    )
+    make_ok(fleet, "hosts")
+    before = age_outputs(fleet)
+    write_fleet(fleet, {"files/a: b": "two\n"})
+    make_ok(fleet, "hosts")
+    assert rebuilt(fleet, before) == ["solo"]

@@ -28,6 +28,7 @@ from hostiso.crypto.passwords import (
     plaintext_problem,
 )
 from hostiso.diagnostics import Diagnostic, error
+from hostiso.load import sources
 from hostiso.load.fleet import Host
 from hostiso.load.yamlload import Node
 from hostiso.util import fsutil
@@ -155,6 +156,9 @@ def _confine(root: FsPath, rel: str) -> str | None:
     norm = os.path.normpath(rel)
     if os.path.isabs(rel) or not norm.startswith(SECRETS + os.sep):
         return f"'{rel}' is outside {SECRETS}/; {hint}"
+    why = sources.input_name_problem(rel)
+    if why is not None:  # it would be named in the host's depfile, which make reads
+        return f"the file name '{sources.printable(rel)}' cannot be used: {why}"
     secrets_dir = fsutil.real(root / SECRETS)
     if not fsutil.real(root / norm).is_relative_to(secrets_dir):
         return f"'{rel}' leads outside {SECRETS}/ through a symbolic link; {hint}"

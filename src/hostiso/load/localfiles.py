@@ -6,6 +6,7 @@ import os
 from pathlib import Path as FsPath
 
 from hostiso.diagnostics import Diagnostic, Path, error
+from hostiso.load import sources
 from hostiso.util import fsutil
 
 
@@ -13,10 +14,15 @@ def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     """The bytes of ``base/name``, refusing anything that escapes ``base``.
 
     ``..`` components, absolute names and symlinks that lead outside are all
-    errors; so is a name that is not a regular file.
+    errors; so is a name that is not a regular file, or one make cannot read
+    in a depfile (:func:`sources.input_name_problem`).
     """
     if os.path.isabs(name) or ".." in FsPath(name).parts:
         return error("path-escape", f"'{name}' must be a relative path inside {base.name}/", path)
+    why = sources.input_name_problem(name)
+    if why is not None:  # the file would be named in the host's depfile, which make reads
+        shown = sources.printable(name)
+        return error("bad-file-name", f"the file name '{shown}' cannot be used: {why}", path)
     root = fsutil.real(base)
     target = fsutil.real(base / name)
     try:

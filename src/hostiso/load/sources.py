@@ -41,6 +41,7 @@ _WHY = {
     "*": "make and the shell read '*' as a wildcard",
     "?": "make and the shell read '?' as a wildcard",
     "[": "make and the shell read '[' as a wildcard",
+    "]": "make and the shell read '[...]' as a wildcard",
 }
 ALLOWED = "ASCII letters, digits, '.', '_', '-', '+' and '@' (not first: '.' or '-')"
 
@@ -55,7 +56,10 @@ def name_problem(name: str) -> str | None:
         return f"it is longer than {MAX_NAME} bytes"
     if name[0] in ".-":
         return f"it starts with {name[0]!r}"
-    bad = next(c for c in name if not NAME.fullmatch("a" + c))
+    return _why_char(next(c for c in name if not NAME.fullmatch("a" + c)))
+
+
+def _why_char(bad: str) -> str:
     if bad in _WHY:
         return _WHY[bad]
     if "\udc80" <= bad <= "\udcff":  # os.listdir's stand-in for a byte that is not UTF-8
@@ -63,6 +67,17 @@ def name_problem(name: str) -> str | None:
     if not bad.isprintable():
         return f"it holds the control character U+{ord(bad):04X}"
     return f"make or the shell cannot take {bad!r} in a file name"
+
+
+UNSAFE_IN_DEPFILE = frozenset(";%=*?[]\\")
+"""What a depfile cannot say even escaped (``:``, ``#``, ``$`` and spaces it can)."""
+
+
+def input_name_problem(name: str) -> str | None:
+    """Why a file a build reads (under ``files/`` or ``secrets/``) cannot be named
+    in the host's depfile, or None."""
+    bad = next((c for c in name if c in UNSAFE_IN_DEPFILE or not c.isprintable()), None)
+    return None if bad is None else _why_char(bad)
 
 
 def stem_problem(stem: str) -> str | None:

@@ -17,7 +17,9 @@ from hostiso.util import fsutil
 
 
 def _escape(path: str) -> str:
-    return path.replace("$", "$$").replace(" ", "\\ ").replace("#", "\\#")
+    """A path as make reads it in a rule (the names that cannot be said are refused
+    where they are read: ``load.sources``)."""
+    return path.replace("$", "$$").replace(" ", "\\ ").replace("#", "\\#").replace(":", "\\:")
 
 
 FACTS_PREFIX = "# fleet-facts: "
