@@ -61,14 +61,28 @@ def lint_run(
     path: FsPath | None = store.cache_path(build_dir, kind)
     if not cache or not build_dir.is_dir():
         path = None
-    run = _open(layout, spec, path, kind, hook)
-    size = parallel.workers(sum(1 for j in run.jobs if j.entry is None), jobs)
+    source = None if path is None else _source(build_dir, spec, path)
+    want = extract if extras else ()
+    run = _open(layout, spec, source, hook, want)
+    dirty, memo = sum(1 for j in run.jobs if j.entry is None), dict(run.memo)
     try:
-        outcomes = _work(run, size, extract, extras)
+        outcomes = _work(run, parallel.workers(dirty, jobs), extract, extras)
     except parallel.TeamError:  # a member died: start over alone
-        run = _open(layout, spec, path, kind, hook)
+        run = _open(layout, spec, source, hook, want)
         outcomes = _work(run, 1, extract, extras)
     start = time.perf_counter()
+    result = _collect(run, outcomes)
+    if dirty or run.files.hashed or run.memo != memo or any(j.failed for j in run.jobs):
+        store.save_run(run, path, kind, keep=set())  # else the cache read says it all
+    run.timed("cache-write", start)
+    run.close()
+    if timings is not None:
+        timings.update(run.timings)
+    return result
+
+
+def _collect(run: Run, outcomes: dict[str, Checked]) -> LintResult:
+    """Every host's outcome into the run and the result, in host order."""
     result = LintResult()
     found: list[shared.Found] = []
     unstopped: dict[str, tuple[str, ...]] = {}
@@ -81,24 +95,61 @@ def lint_run(
             if checked.extra is not None:
                 result.extras[job.stem] = checked.extra
     result.diagnostics = shared.one_per_problem(found, unstopped)
-    store.save_run(run, path, kind, keep=set())
-    run.timed("cache-write", start)
-    run.close()
-    if timings is not None:
-        timings.update(run.timings)
     return result
 
 
+def _source(build_dir: FsPath, spec: str | None, own: FsPath) -> FsPath:
+    """The cache a lint starts from: its own, or a build's of the same spec when that
+    one is newer (``make hosts`` has just checked every host, so a lint or an
+    inventory after it loads none).  Entries are alike in every kind of cache
+    (:func:`_alike` says where not); a lint saves to its own file either way."""
+    found = [own, *build_dir.glob(f"{store.CACHE_PREFIX}build-{spec or 'pinned'}-*")]
+    return max(found, key=_mtime)
+
+
+def _mtime(path: FsPath) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
 def _open(
-    layout: Layout, spec: str | None, path: FsPath | None, kind: str, hook: Hook | None
+    layout: Layout,
+    spec: str | None,
+    source: FsPath | None,
+    hook: Hook | None,
+    extract: tuple[str, ...],
 ) -> Run:
-    return store.open_run(
-        layout, spec=spec, writes=False, path=path, kind=kind, outputs_ok=_any, hook=hook
+    """A run from the ``source`` cache; clean hosts lack none of ``extract``."""
+    kind = "" if source is None else source.name.removeprefix(store.CACHE_PREFIX)
+    alike = _any if kind.startswith("lint-") else _alike
+    run = store.open_run(
+        layout, spec=spec, writes=False, path=source, kind=kind, outputs_ok=alike, hook=hook
     )
+    for job in run.jobs:
+        if job.entry is not None and extract and not _extracted(job, extract):
+            job.entry = None
+    return run
 
 
 def _any(stem: str, entry: Entry) -> bool:
     return True
+
+
+def _alike(stem: str, entry: Entry) -> bool:
+    """A build's entry serves a lint unless the host has certificates: the build
+    compiled it with them, a lint (which creates nothing) without."""
+    return entry.until == float("inf")
+
+
+def _extracted(job: Job, extract: tuple[str, ...]) -> bool:
+    """Whether a clean host's entry has what every extractor took (else it is loaded)."""
+    try:
+        extra = job.cold().extra
+    except (ValueError, EOFError, TypeError):
+        return False
+    return isinstance(extra, dict) and all(name in extra for name in extract)
 
 
 class Checked(NamedTuple):

@@ -74,7 +74,7 @@ def catch_up(run: Run, job: Job, stage: str) -> None:
 
 EXTRACTORS: dict[str, Callable[[Host], Any]] = {"inventory": record_of}
 """What other commands read of a checked host (name -> ``host -> plain value``):
-lint runs take it in stage D and keep it in their cache, so ``hostiso
+builds and lints take it in stage D and keep it in their cache, so ``hostiso
 inventory`` reads clean hosts' parts from there (``pipeline.inventory``)."""
 
 
