@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from hostiso.diagnostics import Diagnostic
 from hostiso.load.fleet import Layout
 from hostiso.load.fleetview import Head
-from hostiso.pipeline import incremental, shared, stages, store
+from hostiso.pipeline import incremental, records, shared, stages, store
 from hostiso.pipeline.fleetcheck import Post, finish_clean, finish_host
 from hostiso.pipeline.jobs import Hook, Job, Run
 from hostiso.pipeline.records import Entry
@@ -144,12 +144,17 @@ def _alike(stem: str, entry: Entry) -> bool:
 
 
 def _extracted(job: Job, extract: tuple[str, ...]) -> bool:
-    """Whether a clean host's entry has what every extractor took (else it is loaded)."""
+    """Whether a clean host's entry has what every extractor took (else it is loaded);
+    it is kept in the job as a loaded host's is."""
+    assert job.entry is not None
     try:
-        extra = job.cold().extra
+        extra = records.extra_of(job.entry)
     except (ValueError, EOFError, TypeError):
         return False
-    return isinstance(extra, dict) and all(name in extra for name in extract)
+    if not isinstance(extra, dict) or any(name not in extra for name in extract):
+        return False
+    job.extra = extra
+    return True
 
 
 class Checked(NamedTuple):
@@ -182,7 +187,7 @@ def _finish(run: Run, job: Job, post: Post, extras: bool) -> Checked:
         entry = job.entry
         assert entry is not None
         found = finish_clean(job, post)
-        extra = job.cold().extra if extras and not job.failed else None
+        extra = job.extra if extras and not job.failed else None
         kept = None if job.failed else entry
         return Checked(found, job.failed, kept, extra, entry.hostname, job.head_of())
     host = job.host

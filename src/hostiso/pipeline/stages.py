@@ -152,7 +152,6 @@ def new_entry(run: Run, job: Job, compiled: list[Diagnostic], extra: Extra) -> N
         facts=None if job.facts is None else tuple(job.facts),
         deps=deps,
         label=extra.get("label", ""),
-        extra=job.extra,
     )
     job.entry = Entry(
         inputs=_interned(inputs),
@@ -173,6 +172,7 @@ def new_entry(run: Run, job: Job, compiled: list[Diagnostic], extra: Extra) -> N
         record=job.record,
         deps=digest(deps),
         cold=records.pack(cold),
+        extra=marshal.dumps(job.extra),
     )
 
 
