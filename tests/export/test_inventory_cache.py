@@ -79,8 +79,16 @@ STEPS: dict[str, Callable[[Path], object]] = {
 @pytest.mark.parametrize("broken", [False, True])
 @pytest.mark.parametrize(
     "steps",
-    [[], ["build"], ["lint"], ["inventory"], ["build", "edit"], ["lint", "edit"],
-     ["inventory", "edit"], ["build", "lint", "edit", "inventory"]],
+    [
+        [],
+        ["build"],
+        ["lint"],
+        ["inventory"],
+        ["build", "edit"],
+        ["lint", "edit"],
+        ["inventory", "edit"],
+        ["build", "lint", "edit", "inventory"],
+    ],
     ids=lambda steps: "-".join(steps) or "cold",
 )
 def test_the_same_bytes_from_every_cache(tmp_path: Path, steps: list[str], broken: bool) -> None:
@@ -99,7 +107,8 @@ def plain_fleet(root: Path) -> Path:
         "overlays/worker.yaml": "vars: {role: w}\n",
     }
     for i in range(4):
-        files[f"configs/w-{i}.yaml"] = f"groups: [worker]\nnetwork: {{addresses: [10.0.0.{i + 10}/24]}}\n"
+        net = f"network: {{addresses: [10.0.0.{i + 10}/24]}}\n"
+        files[f"configs/w-{i}.yaml"] = "groups: [worker]\n" + net
     return write_fleet(root, files)
 
 
