@@ -44,11 +44,15 @@ def listing(root: Path) -> Result:
     return run(["inventory", "--list", "--partial"], root, env=EPOCH)
 
 
-def cold(root: Path, tmp: Path) -> Result:
-    """The inventory of a fresh copy of ``root``'s inputs (no build/, no out/)."""
+def linting(root: Path) -> Result:
+    return run(["lint"], root, env=EPOCH)
+
+
+def cold(root: Path, tmp: Path, command: Callable[[Path], Result] = listing) -> Result:
+    """The inventory (or ``command``) of a fresh copy of ``root``'s inputs (no build/)."""
     copy = tmp / f"cold-{len(list(tmp.iterdir()))}"
     shutil.copytree(root, copy, ignore=shutil.ignore_patterns("build", "out"))
-    return listing(copy)
+    return command(copy)
 
 
 def loaded(root: Path) -> int:
@@ -70,7 +74,7 @@ def edit_worker(root: Path) -> None:
 
 STEPS: dict[str, Callable[[Path], object]] = {
     "build": lambda root: run(["build"], root, env=EPOCH),
-    "lint": lambda root: run(["lint"], root, env=EPOCH),
+    "lint": linting,
     "inventory": listing,
     "edit": edit_worker,
 }
@@ -99,6 +103,7 @@ def test_the_same_bytes_from_every_cache(tmp_path: Path, steps: list[str], broke
     assert found == cold(root, tmp_path)
     assert found[0] == (1 if broken else 0)
     assert listing(root) == found  # and again, from the cache this run left
+    assert linting(root) == cold(root, tmp_path, linting)  # and lint from it
 
 
 def plain_fleet(root: Path) -> Path:
@@ -122,12 +127,25 @@ def test_after_a_build_no_host_is_loaded(tmp_path: Path) -> None:
     assert listing(root) == cold(root, tmp_path)
 
 
-def test_hosts_with_certificates_are_checked_again(tmp_path: Path) -> None:
-    """A build compiled them with their certificates; a lint checks them without."""
+def renewals(root: Path) -> dict[str, float]:
+    """The renewal date of every entry in lint's cache, by host file stem."""
+    path = store.cache_path(root / "build", "lint-pinned")
+    body = cache.load(path, store.header("lint-pinned"))
+    assert body is not None
+    return {stem: records.entry_of(raw).until for stem, raw in body["hosts"].items()}  # type: ignore[union-attr]
+
+
+def test_hosts_with_certificates(tmp_path: Path) -> None:
+    """A build compiled them with their certificates, a lint checks them without:
+    their warnings may differ, not their errors nor their inventory records.  An
+    inventory takes the build's entries, a lint checks those hosts again."""
     root = fleet(tmp_path / "fleet")
     assert run(["build"], root)[0] == 0
-    assert loaded(root) == 5  # members always; the flannel clients' entries are the build's
-    assert loaded(root) == 3  # lint's cache has the clients now
+    assert loaded(root) == 3  # the etcd members, always
+    assert all(until < float("inf") for until in renewals(root).values())  # the build's
+    assert linting(root) == cold(root, tmp_path, linting)
+    assert renewals(root) == {"w-1": float("inf"), "w-2": float("inf")}  # lint's own
+    assert listing(root) == cold(root, tmp_path)
 
 
 def test_a_fresh_checkout_gets_a_cache(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ def _open(
 ) -> Run:
     """A run from the ``source`` cache; clean hosts lack none of ``extract``."""
     kind = "" if source is None else source.name.removeprefix(store.CACHE_PREFIX)
-    alike = _any if kind.startswith("lint-") else _alike
+    alike = _any if extract else _alike
     run = store.open_run(
         layout, spec=spec, writes=False, path=source, kind=kind, outputs_ok=alike, hook=hook
     )
@@ -138,8 +138,14 @@ def _any(stem: str, entry: Entry) -> bool:
 
 
 def _alike(stem: str, entry: Entry) -> bool:
-    """A build's entry serves a lint unless the host has certificates: the build
-    compiled it with them, a lint (which creates nothing) without."""
+    """Whether the entry says what a lint would: a build's entry does unless the host
+    has certificates (a finite renewal date; lint's own entries have none).  The
+    build compiled such a host with its certificates, a lint (which creates nothing)
+    without, so their warnings may differ.  Not their errors: the build's work is
+    the lint's plus the certificates, which only add files, so a host the build
+    cached (no error) has none in a lint either, and the same inventory record
+    (taken before the certificates).  A run for the extractors (the inventory,
+    which reads records and errors) so trusts every entry."""
     return entry.until == float("inf")
 
 
