@@ -13,6 +13,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,3 +232,26 @@ def test_a_damaged_cache_is_never_trusted(tmp_path: Path, damage: Callable[[Path
         damage(path)
     assert listing(root) == cold(root, tmp_path)
     assert listing(root) == cold(root, tmp_path)
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+def test_an_unchanged_fleet_leaves_the_cache_as_it_was(tmp_path: Path) -> None:
+    """No 10 MB rewrite per run; but a removed host is news (its readers change)."""
+    root = plain_fleet(tmp_path / "fleet")
+    listing(root)
+    path = store.cache_path(root / "build", "lint-pinned")
+    deadline = time.monotonic() + 120  # files written just now are hashed again for 2 s
+    while True:
+        before = _signature(path)
+        listing(root)
+        if _signature(path) == before:
+            break
+        assert time.monotonic() < deadline, "the cache is rewritten on every run"
+        time.sleep(0.5)
+    (root / "configs/w-3.yaml").unlink()
+    assert listing(root) == cold(root, tmp_path)
+    assert _signature(path) != before

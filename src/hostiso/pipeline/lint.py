@@ -64,21 +64,32 @@ def lint_run(
     source = None if path is None else _source(build_dir, spec, path)
     want = extract if extras else ()
     run = _open(layout, spec, source, hook, want)
-    dirty, memo = sum(1 for j in run.jobs if j.entry is None), dict(run.memo)
+    read, memo = [j.entry for j in run.jobs], dict(run.memo)
     try:
+        dirty = sum(1 for e in read if e is None)
         outcomes = _work(run, parallel.workers(dirty, jobs), extract, extras)
     except parallel.TeamError:  # a member died: start over alone
         run = _open(layout, spec, source, hook, want)
         outcomes = _work(run, 1, extract, extras)
     start = time.perf_counter()
     result = _collect(run, outcomes)
-    if dirty or run.files.hashed or run.memo != memo or any(j.failed for j in run.jobs):
-        store.save_run(run, path, kind, keep=set())  # else the cache read says it all
+    if _changed(run, read, memo):  # else the cache read (lint's or a build's) says it all
+        store.save_run(run, path, kind, keep=set())
+    run.timed("cache-write", start)
     run.timed("cache-write", start)
     run.close()
     if timings is not None:
         timings.update(run.timings)
     return result
+
+
+def _changed(run: Run, read: list[Entry | None], memo: dict[str, Any]) -> bool:
+    """Whether the run found anything its cache did not say: an entry made or dropped,
+    a file hashed (new, changed or racy), new fleet findings.  Else saving would
+    only write the same 10 MB again."""
+    if run.files.hashed or run.memo != memo or len(read) != len(run.jobs):
+        return True
+    return any(job.entry is not entry for job, entry in zip(run.jobs, read, strict=True))
 
 
 def _collect(run: Run, outcomes: dict[str, Checked]) -> LintResult:
