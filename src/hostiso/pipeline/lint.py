@@ -76,7 +76,6 @@ def lint_run(
     if _changed(run, read, memo):  # else the cache read (lint's or a build's) says it all
         store.save_run(run, path, kind, keep=set())
     run.timed("cache-write", start)
-    run.timed("cache-write", start)
     run.close()
     if timings is not None:
         timings.update(run.timings)
