@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.load.fleet import Layout
 from hostiso.load.sources import stem_problem
-from hostiso.pipeline import depfile, finish, incremental, shared, store
+from hostiso.pipeline import depfile, finish, incremental, shared, stages, store
 from hostiso.pipeline import options as build_options
 from hostiso.pipeline.finish import Outcome, Outputs, cannot_write
 from hostiso.pipeline.fleetcheck import fails
@@ -143,7 +143,7 @@ def _work(
 
     def body(team: parallel.Team) -> tuple[dict[str, Outcome], frozenset[str]]:
         run.team = team
-        post = incremental.run_stages(run)
+        post = incremental.run_stages(run, tuple(stages.EXTRACTORS))
         doomed = frozenset(j.stem for j in run.jobs if j.stem in wanted and fails(j, post))
         if doomed:
             return {}, doomed

@@ -116,6 +116,8 @@ class Files:
     known: dict[str, tuple[Signature | None, str]] = field(default_factory=dict)
     """path -> (trusted stat signature or None when racy, digest)."""
     now: dict[str, str] = field(default_factory=dict)
+    hashed: int = 0
+    """How many files this run read to hash them (new, changed or racy ones)."""
 
     def digest(self, rel: str) -> str:
         found = self.now.get(rel)
@@ -135,6 +137,7 @@ class Files:
         if old is not None and old[0] == sig:
             return old[1]
         digest = _hash(path) if stat.S_ISREG(st.st_mode) else f"mode:{st.st_mode:o}"
+        self.hashed += 1
         racy = max(st.st_mtime_ns, st.st_ctime_ns) > _now_ns() - RACY_NS
         self.known[rel] = (None if racy else sig, digest)
         return digest

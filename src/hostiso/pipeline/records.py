@@ -10,8 +10,8 @@ marshalled dict.  It has two parts:
 * :class:`Cold`, marshalled on its own inside the entry and decoded only when
   a run needs it: its view (when another host's template reads it), its
   fleet-check record (when a record changed and the fleet checks run again),
-  its make inputs (when ``build/.hosts.mk`` is written again), its ISO label
-  and what the export reads of it.
+  its make inputs (when ``build/.hosts.mk`` is written again) and its ISO label;
+* what other commands read of it (the inventory), marshalled on its own.
 
 A one-host edit of a 10,000-host fleet so decodes one cold part, not 10,000.
 :func:`node_plain` keeps the few subtrees the etcd steps read of a host that
@@ -62,6 +62,9 @@ class Entry(NamedTuple):
     """A digest of its make inputs."""
     cold: bytes
     """A marshalled :class:`Cold`."""
+    extra: bytes
+    """A marshalled dict: what other commands read of the host (the inventory's record,
+    ``stages.EXTRACTORS``); on its own, so they need not decode the cold part."""
 
 
 class Cold(NamedTuple):
@@ -72,8 +75,6 @@ class Cold(NamedTuple):
     facts: tuple[Any, ...] | None
     deps: tuple[str, ...]
     label: str
-    extra: dict[str, Any] | None
-    """What other commands read of the host (the inventory's record)."""
 
 
 def entry_of(raw: Any) -> Entry | None:
@@ -87,6 +88,11 @@ def entry_of(raw: Any) -> Entry | None:
 def cold_of(entry: Entry) -> Cold:
     """Raises ValueError (or EOFError, TypeError) on a damaged entry."""
     return Cold(*marshal.loads(entry.cold))
+
+
+def extra_of(entry: Entry) -> Any:
+    """Raises ValueError (or EOFError, TypeError) on a damaged entry."""
+    return marshal.loads(entry.extra)
 
 
 def pack(cold: Cold) -> bytes:

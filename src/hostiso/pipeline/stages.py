@@ -74,7 +74,7 @@ def catch_up(run: Run, job: Job, stage: str) -> None:
 
 EXTRACTORS: dict[str, Callable[[Host], Any]] = {"inventory": record_of}
 """What other commands read of a checked host (name -> ``host -> plain value``):
-lint runs take it in stage D and keep it in their cache, so ``hostiso
+builds and lints take it in stage D and keep it in their cache, so ``hostiso
 inventory`` reads clean hosts' parts from there (``pipeline.inventory``)."""
 
 
@@ -152,7 +152,6 @@ def new_entry(run: Run, job: Job, compiled: list[Diagnostic], extra: Extra) -> N
         facts=None if job.facts is None else tuple(job.facts),
         deps=deps,
         label=extra.get("label", ""),
-        extra=job.extra,
     )
     job.entry = Entry(
         inputs=_interned(inputs),
@@ -173,6 +172,7 @@ def new_entry(run: Run, job: Job, compiled: list[Diagnostic], extra: Extra) -> N
         record=job.record,
         deps=digest(deps),
         cold=records.pack(cold),
+        extra=marshal.dumps(job.extra),
     )
 
 
