@@ -24,7 +24,8 @@ from hostiso.load import hostschema, merge, yamltext
 from hostiso.load.fleet import locate, place_at
 from hostiso.load.schema import validate
 from hostiso.load.specs import SPECS, supported
-from hostiso.load.yamlload import Node, load_text, to_plain
+from hostiso.load.yamlload import Node, from_plain, load_text, to_plain
+from hostiso.sections import platform
 from hostiso.util import fsutil
 
 BOOL_FLAGS = ("pretty", "strict", "help", "h", "version")
@@ -36,7 +37,10 @@ USAGE = """Usage of hostiso transpile (a drop-in for ct):
   -files-dir string   Directory to read contents.local files from
   -pretty             Indent the output JSON
   -strict             Fail if any warning is reported
-  -platform string    Accepted for ct compatibility; hostiso substitutes no dynamic data
+  -platform string    Fill in ct's {HOSTNAME}, {PRIVATE_IPV4}... in etcd and flannel options
+                      for a cloud platform, as ct does: azure, digitalocean, ec2, gce,
+                      packet, openstack-metadata, vagrant-virtualbox,
+                      cloudstack-configdrive or custom
   -spec string        Ignition spec version: 2.2.0, 2.3.0 (default), 3.3.0, 3.4.0 or
                       3.5.0; wins over the config's ignition.version
   -version            Print the version and exit
@@ -82,6 +86,11 @@ def parse(argv: list[str]) -> Options | str:
         i += 1
     if opts.spec is not None and opts.spec not in SPECS:
         return f"-spec must be one of {supported()}"
+    if opts.platform == "":
+        opts.platform = None  # ct's default: no platform
+    if opts.platform is not None and opts.platform not in platform.PLATFORMS:
+        choices = ", ".join(platform.PLATFORMS)
+        return f"unsupported platform {opts.platform!r}: -platform must be one of {choices}"
     return opts
 
 
@@ -143,7 +152,7 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
     if any(d.is_error for d in problems):
         return None, problems
     origins: Origins = {}
-    tree = _expand_like_ct(node, problems, origins)
+    tree = _expand_like_ct(node, problems, origins, opts.platform)
     for d in standalone.check_rules(name, node, tree):
         problems.append(replace(d, path=_input_path(d.path, origins)))
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
@@ -179,8 +188,11 @@ def _input_path(path: DiagPath, origins: Origins) -> DiagPath:
 _BEFORE_USER = {"unit": ("docker", "etcd", "flannel"), "file": ("docker", "etcd")}
 
 
-def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) -> Node:
-    """The config with its shorthands and ct sections expanded, in ct's order."""
+def _expand_like_ct(
+    node: Node, problems: list[Diagnostic], origins: Origins, cloud: str | None
+) -> Node:
+    """The config with its shorthands and ct sections expanded, in ct's order
+    (the coreos-metadata units a ``cloud`` platform needs first)."""
     hostname = node.get("hostname")
     plain_sections = {k: v for k, v in node.value.items() if k in _SECTION_KEYS}
     rest = Node({k: v for k, v in node.value.items() if k not in _SECTION_KEYS}, node.mark)
@@ -190,8 +202,11 @@ def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) ->
     tree.value.update(plain_sections)
     before: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
     after: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
+    for unit in platform.metadata_units(cloud):
+        del unit["kind"]
+        before["unit"].append(("platform", from_plain(unit, node.mark)))
     found: list[Diagnostic] = []
-    for entry in shorthands.translate_sections(node, found):
+    for entry in shorthands.translate_sections(node, found, cloud):
         side = before if entry.section in _BEFORE_USER[entry.kind] else after
         side[entry.kind].append((entry.section, entry.node))
     problems += [place_at(node, d) for d in found]

@@ -75,15 +75,18 @@ class Generated:
     node: Node  # marked at the section
 
 
-def translate_sections(tree: Node, problems: list[Diagnostic]) -> list[Generated]:
-    """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``."""
+def translate_sections(
+    tree: Node, problems: list[Diagnostic], platform: str | None = None
+) -> list[Generated]:
+    """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``;
+    ``platform`` (``hostiso transpile -platform``) fills in ct's placeholders."""
     out: list[Generated] = []
     clc = to_plain(tree)
     for key, translate in SECTIONS:
         node = tree.get(key)
         if node is None and not (key == "update" and tree.get("locksmith") is not None):
             continue
-        additions, found = translate(clc)
+        additions, found = translate(clc, platform)
         problems.extend(found)
         mark = node.mark if node is not None else tree.mark
         for item in additions:
@@ -160,28 +163,31 @@ def _path_of(node: Node) -> object:
     return child.value if child is not None else None
 
 
-def _etcd(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_etcd(clc.get("etcd"))
+Additions = tuple[list[dict[str, Any]], list[Diagnostic]]
 
 
-def _flannel(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_flannel(clc.get("flannel"))
+def _etcd(clc: dict[str, Any], platform: str | None) -> Additions:
+    return sections.translate_etcd(clc.get("etcd"), platform)
 
 
-def _docker(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def _flannel(clc: dict[str, Any], platform: str | None) -> Additions:
+    return sections.translate_flannel(clc.get("flannel"), platform)
+
+
+def _docker(clc: dict[str, Any], platform: str | None) -> Additions:
     return sections.translate_docker(clc.get("docker"))
 
 
-def _update(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def _update(clc: dict[str, Any], platform: str | None) -> Additions:
     return sections.translate_update(clc.get("update"), clc.get("locksmith"))
 
 
 class Translator(Protocol):
-    """``(clc) -> (additions, diagnostics)``; the host schema has already put
-    the source text of numbers and booleans given to string options in place
-    (``on`` stays ``on``; see ``load.schema.keep_text``)."""
+    """``(clc, platform) -> (additions, diagnostics)``; the host schema has
+    already put the source text of numbers and booleans given to string options
+    in place (``on`` stays ``on``; see ``load.schema.keep_text``)."""
 
-    def __call__(self, clc: dict[str, Any], /) -> tuple[list[dict[str, Any]], list[Diagnostic]]: ...
+    def __call__(self, clc: dict[str, Any], platform: str | None, /) -> Additions: ...
 
 
 #: In ct's order: its converters run in the order of their source files.

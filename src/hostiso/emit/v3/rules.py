@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
+from hostiso.sections.options import go_quote
 from hostiso.emit.ignition.rules import check_url, go_clean, go_ext
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import UNIT_SUFFIXES
@@ -177,7 +178,7 @@ def _unit(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
     elif obj.get("enabled") is True and contents and sections and "Install" not in sections:
         yield warning(
             "ignition-unit-no-install",
-            f"unit {name!r} is enabled, but has no install section so enable does nothing",
+            f"unit {go_quote(name)} is enabled, but has no install section so enable does nothing",
             (*path, "contents"),
         )
 
