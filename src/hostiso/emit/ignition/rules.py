@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
-from hostiso.sections.options import go_quote
 from hostiso.emit.ignition.dataurl import BAD_ESCAPE, decode_data_url
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import NETWORKD_SUFFIXES, UNIT_SUFFIXES, URL_SCHEMES, USER_FIELDS
 from hostiso.emit.ignition.unitfile import parse_unit
+from hostiso.sections.options import go_quote
 
 RULES: RuleTable = {}
 _rule = registrar(RULES)

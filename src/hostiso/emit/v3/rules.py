@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
-from hostiso.sections.options import go_quote
 from hostiso.emit.ignition.rules import check_url, go_clean, go_ext
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import UNIT_SUFFIXES
 from hostiso.emit.ignition.unitfile import parse_unit
 from hostiso.emit.v3.tables import CLEVIS_PINS, LUKS_LABEL_MAX, URL_SCHEMES
+from hostiso.sections.options import go_quote
 
 RULES: RuleTable = {}
 _rule = registrar(RULES)
