@@ -106,14 +106,25 @@ def _why_not_applied(name: str, ct_config: dict[str, Any]) -> str | None:
             return "writes to another filesystem than root"
         if not item["contents"]["source"].startswith("data:"):
             return "fetches a file over the network"
-    if any(user.get("groups") for user in ct_config["passwd"].get("users", [])):
-        return "adds users to groups the test root lacks"
+    if any(u.get("noCreateHome") and u.get("sshAuthorizedKeys") for u in _users(ct_config)):
+        return "keys-without-home: the real Ignition refuses it (test below)"
     if any(
         "@." in unit["name"] and unit.get("enabled")
         for unit in ct_config["systemd"].get("units", [])
     ):
         return "enables a template unit: Ignition asks the running systemd, which a tree lacks"
     return None
+
+
+def _users(ct_config: dict[str, Any]) -> list[dict[str, Any]]:
+    users: list[dict[str, Any]] = ct_config["passwd"].get("users", [])
+    return users
+
+
+def _groups(name: str) -> tuple[str, ...]:
+    """The groups a config adds users to: a machine has them, the test root must too."""
+    users = json.loads((HERE / f"{name}.ign").read_text())["passwd"].get("users", [])
+    return tuple(sorted({g for user in users for g in user.get("groups") or []}))
 
 
 APPLIED = [
@@ -131,7 +142,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Entry
         rc, data, err = transpile(name, "-spec", "3.3.0")
         assert rc == 0, err
         (work / f"{name}.ign").write_bytes(data)
-        with applied(work / f"{name}.ign") as root:
+        with applied(work / f"{name}.ign", _groups(name)) as root:
             out[name] = snapshot(root)
     return out
 
@@ -177,8 +188,40 @@ def test_real_ignition_writes_what_ct_config_asks(
     extra = [p for p in tree if p not in model and not p.startswith(USERADD) and p != "etc"]
     assert not problems and not extra, "\n".join(problems + [f"{p}: not asked for" for p in extra])
     for user in ign2_model.users(ct_config).values():
-        keys = tree.get(f"home/{user['name']}/.ssh/authorized_keys.d/ignition")
-        assert (keys.text.splitlines() if keys else []) == (user.get("sshAuthorizedKeys") or [])
+        _check_user(tree, user)
+
+
+def _check_user(tree: dict[str, Entry], user: dict[str, Any]) -> None:
+    """The user's line in passwd, shadow and group, and its SSH keys."""
+
+    def table(path: str) -> dict[str, list[str]]:
+        return {line.split(":")[0]: line.split(":") for line in tree[path].text.splitlines()}
+
+    name = user["name"]
+    entry = table("etc/passwd")[name]
+    assert entry[5] == user.get("homeDir", f"/home/{name}") and entry[6] == user.get(
+        "shell", entry[6]
+    )
+    if user.get("passwordHash"):
+        assert table("etc/shadow")[name][1] == user["passwordHash"]
+    for group in user.get("groups") or []:
+        assert name in table("etc/group")[group][3].split(",")
+    keys = tree.get(f"home/{name}/.ssh/authorized_keys.d/ignition")
+    assert (keys.text.splitlines() if keys else []) == (user.get("sshAuthorizedKeys") or [])
+
+
+@pytest.mark.slow
+def test_keys_without_home_fail_in_the_real_ignition_as_hostiso_warns(tmp_path: Path) -> None:
+    """ct's own docs example: a new user with keys and ``no_create_home``."""
+    why = unavailable()
+    if why is not None:
+        pytest.skip(why)
+    rc, data, err = transpile("ct-doc-users", "-spec", "3.3.0")
+    assert rc == 0 and "[keys-without-home]" in err
+    (tmp_path / "c.ign").write_bytes(data)
+    failing = pytest.raises(AssertionError, match="creating parent dirs")
+    with failing, applied(tmp_path / "c.ign", _groups("ct-doc-users")):
+        pass
 
 
 def test_cloud_config_keys_say_where_they_went(tmp_path: Path) -> None:
