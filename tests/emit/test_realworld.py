@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 import ign2_model
-from conftest import REPO
+from conftest import REPO, run
 from hostiso import cli
 from ignition_apply import Entry, applied, snapshot, unavailable
 
@@ -89,6 +89,39 @@ def test_spec3_output_passes_ignition_validate(name: str, tmp_path: Path) -> Non
     config.write_bytes(out)
     done = subprocess.run([VALIDATE, str(config)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- the same configs as host files of a fleet ------------------------------------
+
+BUILD_REFUSED = {"kubernikus-node": "bad-password-hash"}  # a DES hash: an error in a fleet
+
+
+def _without_hostname(config: dict[str, Any], host: str) -> dict[str, Any]:
+    """``config`` without the ``/etc/hostname`` every host gets from its name."""
+    files = config["storage"].get("files", [])
+    mine = {"path": "/etc/hostname", "source": f"data:,{host}%0A"}
+    kept = [f for f in files if {"path": f["path"], "source": f["contents"]["source"]} != mine]
+    storage = {k: v for k, v in config["storage"].items() if k != "files"}
+    return {**config, "storage": {**storage, **({"files": kept} if kept else {})}}
+
+
+def test_build_of_the_configs_as_hosts_gives_ct_output(tmp_path: Path) -> None:
+    """``hostiso build`` on the configs as host files: ct's output and the hostname file."""
+    hosts = [n for n in NAMES if not EXPECTED[n]["flags"]]  # no fleet has a cloud platform
+    (tmp_path / "configs").mkdir()
+    for name in hosts:
+        shutil.copy(HERE / f"{name}.yaml", tmp_path / "configs")
+    rc, _, err = run(["build"], tmp_path, env={"SOURCE_DATE_EPOCH": "0"})
+    assert rc == 1 and set(re.findall(r"error: .* \[([a-z-]+)\]$", err, re.M)) == {
+        "bad-password-hash"
+    }, err
+    for name in hosts:
+        built = tmp_path / "build" / f"{name}.ign"
+        if name in BUILD_REFUSED:
+            assert not built.exists()
+            continue
+        ct_config = json.loads((HERE / f"{name}.ign").read_text())
+        assert _without_hostname(json.loads(built.read_text()), name) == ct_config, name
 
 
 # -- applied by the real Ignition ------------------------------------------------
