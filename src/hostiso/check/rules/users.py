@@ -17,8 +17,9 @@
 ``keys-without-home`` (warning)
     A new user with ``ssh_authorized_keys`` and ``no_create_home: true``: Ignition
     writes the keys into the home directory as that user and creates no home, so the
-    first boot fails unless the image has it (the real Ignition: "creating parent
-    dirs ... permission denied").  Passes: the keys without ``no_create_home``, or
+    first boot fails unless the image has it (seen with the real engines: 3.x
+    "creating parent dirs ... permission denied", Flatcar's 2.x "adding ssh keys to
+    user ...: no such file or directory").  Passes: the keys without ``no_create_home``, or
     ``no_create_home`` on ``core``.  Fails: ct's own docs example ``user1`` with
     ``home_dir: /home/user1``, ``no_create_home: true`` and a key.
 """
