@@ -30,7 +30,7 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
     mark = hostname_node.mark if hostname_node else tree.mark
     base: dict[str, Node] = {}
     if name is not None:
-        files = [from_plain(hostname_file(name), mark)]
+        files = [*_user_files_before(tree, "/etc/hostname"), from_plain(hostname_file(name), mark)]
         base["storage"] = Node({"files": Node(files, mark)}, mark)
     _expand_sections(tree, base, problems)
     network = tree.get("network")
@@ -62,7 +62,9 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
     if files:
         storage = base.setdefault("storage", Node({}, tree.mark))
         existing = storage.value.get("files")
-        ours = (existing.value if existing else []) + _files_after_user(tree, files)
+        made = {_path_of(node) for node in files}  # ct's files stay after the user's
+        mine = [n for n in (existing.value if existing else []) if _path_of(n) not in made]
+        ours = mine + _files_after_user(tree, files, {_path_of(node) for node in mine})
         storage.value["files"] = Node(ours + files, tree.mark)
 
 
@@ -137,7 +139,7 @@ def _user_unit(tree: Node, name: object) -> Node | None:
     return None
 
 
-def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
+def _files_after_user(tree: Node, generated: list[Node], listed: set[object]) -> list[Node]:
     """The user's own files, to stand in the base layer before *generated*.
 
     The merge keeps base entries first and appends the user's new ones, so
@@ -148,7 +150,7 @@ def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
     user = storage.get("files") if storage is not None else None
     if user is None or not isinstance(user.value, list):
         return []
-    taken = {_path_of(node) for node in generated} | {"/etc/hostname"}
+    taken = {_path_of(node) for node in generated} | {"/etc/hostname"} | listed
     out: list[Node] = []
     for node in user.value:
         path = _path_of(node)
@@ -156,6 +158,23 @@ def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
             taken.add(path)
             out.append(node)
     return out
+
+
+def _user_files_before(tree: Node, path: str) -> list[Node]:
+    """The user's files listed before their entry for ``path`` (none without
+    one), to stand before the shorthand's: the file keeps the user's place, as
+    ct writes it."""
+    storage = tree.get("storage")
+    user = storage.get("files") if storage is not None else None
+    nodes: list[Node] = user.value if user is not None and isinstance(user.value, list) else []
+    paths = [_path_of(node) for node in nodes]
+    if path not in paths:
+        return []
+    seen: dict[object, Node] = {}
+    for node, at in zip(nodes[: paths.index(path)], paths, strict=False):
+        if isinstance(at, str):
+            seen.setdefault(at, node)
+    return list(seen.values())
 
 
 def _path_of(node: Node) -> object:
