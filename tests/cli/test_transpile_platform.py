@@ -113,3 +113,21 @@ def test_substitute_scans_as_ct_does() -> None:
     assert substitute("ec2", "{HOSTNAME}{") == ("${COREOS_EC2_HOSTNAME}{", None)
     assert substitute("gce", "x{PUBLIC_IPV4}y") == ("x${COREOS_GCE_IP_EXTERNAL_0}y", None)
     assert len(PLATFORMS) == 9
+
+
+def test_a_file_a_section_writes_again_is_replaced_as_on_the_machine() -> None:
+    """ct writes the config's /etc/coreos/update.conf, then update's own: the
+    machine ends with update's, so transpile writes that one, and warns."""
+    text = "update: {group: beta}\nstorage:\n  files:\n    - path: /etc/coreos/update.conf\n"
+    text += "      filesystem: root\n      mode: 0600\n      contents: {inline: GROUP=alpha}\n"
+    rc, out, err = transpile(text)
+    assert rc == 0, err
+    assert json.loads(out)["storage"]["files"] == [
+        {
+            "filesystem": "root",
+            "path": "/etc/coreos/update.conf",
+            "contents": {"source": "data:,GROUP%3Dbeta", "verification": {}},
+            "mode": 420,
+        }
+    ]
+    assert "<stdin>:4:13: warning: ct writes /etc/coreos/update.conf from update" in err

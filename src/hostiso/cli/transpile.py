@@ -16,7 +16,7 @@ from hostiso import __version__
 from hostiso.check import standalone
 from hostiso.cli.io import CONFIG_EXIT, IO, USAGE_EXIT, emit
 from hostiso.derive import shorthands
-from hostiso.diagnostics import Diagnostic
+from hostiso.diagnostics import Diagnostic, warning
 from hostiso.diagnostics import Path as DiagPath
 from hostiso.emit.compile import compile_clc
 from hostiso.emit.v2.common import to_json
@@ -211,8 +211,29 @@ def _expand_like_ct(
         side[entry.kind].append((entry.section, entry.node))
     problems += [place_at(node, d) for d in found]
     origins.update(_splice(tree, ("systemd", "units"), before["unit"], after["unit"]))
+    problems += _replaced_files(node, before["file"] + after["file"])
     origins.update(_splice(tree, ("storage", "files"), before["file"], after["file"]))
     return tree
+
+
+def _replaced_files(node: Node, made: list[tuple[str, Node]]) -> list[Diagnostic]:
+    """The config's own files that ct writes again from a section: on the
+    machine the section's, written after, replaces them."""
+    by_path = {_key(item, "path"): section for section, item in made}
+    storage = node.get("storage")
+    files = storage.get("files") if storage is not None else None
+    entries = files.value if files is not None and isinstance(files.value, list) else []
+    out = []
+    for i, entry in enumerate(entries):
+        section = by_path.get(_key(entry, "path"))
+        if section is not None:
+            message = (
+                f"ct writes {_key(entry, 'path')} from {section}/locksmith after this file, "
+                "which it replaces on the machine: set these values there instead"
+            )
+            d = warning("file-replaced-by-section", message, ("storage", "files", i, "path"))
+            out.append(place_at(node, d))
+    return out
 
 
 def _splice(
@@ -247,9 +268,10 @@ def _splice(
         found = by_key.get(_key(item, key))
         if found is not None:
             merged.add(id(found[1]))
-            item = shorthands.yield_enable(item, found[1])
-            item = merge.merge(item, found[1], (*path, 0), generated=True)
-            origin = (*path, found[0])
+            if path == ("systemd", "units"):  # a file: ct's, written last, replaces the config's
+                item = shorthands.yield_enable(item, found[1])
+                item = merge.merge(item, found[1], (*path, 0), generated=True)
+                origin = (*path, found[0])
         generated.append((origin, item))
     rest = [((*path, i), item) for i, item in enumerate(items) if id(item) not in merged]
     count = len(before)
