@@ -19,12 +19,17 @@ files``, ``internal/exec/util``) writes for one, read from that code:
 * each user's SSH keys in ``~/.ssh/authorized_keys.d/flatcar-ignition``,
   one per line, and the password hash in ``/etc/shadow``.
 
-Parent directories it creates are 0755, owned by root.
+Parent directories it creates for files and links are 0755, owned by root.
+Directories come first, shallowest first, and the parents a directory needs
+get that directory's mode and owner (``os.MkdirAll`` then a chmod and chown of
+every new path); Ignition 3 makes them 0755 and root's (docs/spec3.md).  Such
+a node carries ``implied_by``.  Checked against the real 2.x engine built from
+flatcar/ignition v0.36.2 (tests/realworld/README.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -41,6 +46,7 @@ class Node:
     mode: int
     owner: tuple[Any, Any]  # (uid or user name, gid or group name)
     data: bytes = b""
+    implied_by: str = ""  # a parent the 2.x engine made for this configured directory
 
 
 def _rel(path: str) -> str:
@@ -52,14 +58,26 @@ def _owner(item: dict[str, Any]) -> tuple[Any, Any]:
     return (user.get("id", user.get("name", 0)), group.get("id", group.get("name", 0)))
 
 
+def directory_nodes(config: dict[str, Any], existing: set[str]) -> Iterator[tuple[str, Node]]:
+    """Directories, shallowest first, each after the parents it makes (not in ``existing``)."""
+    items = (config.get("storage") or {}).get("directories") or []
+    made = set(existing)
+    for item in sorted(items, key=lambda d: len(PurePosixPath(_rel(d["path"])).parts)):
+        path, node = _rel(item["path"]), Node("dir", item.get("mode", 0o755), _owner(item))
+        for parent in reversed(PurePosixPath(path).parents):
+            if str(parent) != "." and str(parent) not in made:
+                made.add(str(parent))
+                yield str(parent), Node("dir", node.mode, node.owner, implied_by=path)
+        made.add(path)
+        yield path, node
+
+
 def storage_nodes(config: dict[str, Any]) -> Iterator[tuple[str, Node]]:
     storage = config.get("storage") or {}
     for item in storage.get("files") or []:
         data = decode_data_url(item["contents"]["source"])
         assert data is not None and item["filesystem"] == "root"
         yield _rel(item["path"]), Node("file", item.get("mode", 0o644), _owner(item), data)
-    for item in storage.get("directories") or []:
-        yield _rel(item["path"]), Node("dir", item.get("mode", 0o755), _owner(item))
     for item in storage.get("links") or []:
         yield _rel(item["path"]), Node("link", 0o777, _owner(item), item["target"].encode())
 
@@ -98,9 +116,11 @@ def users(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {u["name"]: u for u in (config.get("passwd") or {}).get("users") or []}
 
 
-def expected_tree(config: dict[str, Any]) -> dict[str, Node]:
-    """Every path the 2.x engine writes for ``config`` (users' files aside)."""
-    tree = dict(storage_nodes(config))
+def expected_tree(config: dict[str, Any], existing: Iterable[str] = ("etc",)) -> dict[str, Node]:
+    """Every path the 2.x engine writes for ``config`` (users' files aside), on a
+    root that has the directories ``existing``."""
+    tree = dict(directory_nodes(config, set(existing)))
+    tree.update(storage_nodes(config))
     tree.update(unit_nodes(config))
     lines = preset_lines(config)
     if lines:
@@ -110,3 +130,30 @@ def expected_tree(config: dict[str, Any]) -> dict[str, Node]:
             if str(parent) != ".":
                 tree.setdefault(str(parent), Node("dir", 0o755, (0, 0)))
     return tree
+
+
+def _ids(tree: dict[str, Any], owner: tuple[Any, Any]) -> tuple[int, int]:
+    def table(path: str) -> dict[str, list[str]]:
+        return {line.split(":")[0]: line.split(":") for line in tree[path].text.splitlines()}
+
+    uid = owner[0] if isinstance(owner[0], int) else int(table("etc/passwd")[owner[0]][2])
+    gid = owner[1] if isinstance(owner[1], int) else int(table("etc/group")[owner[1]][2])
+    return uid, gid
+
+
+def engine_differences(config: dict[str, Any], tree: dict[str, Any]) -> list[str]:
+    """How the tree the real 2.x engine wrote (``ignition_apply.snapshot``)
+    differs from this model of it: every path, mode, owner and byte."""
+    problems = []
+    for path, want in expected_tree(config).items():
+        got = tree.get(path)
+        wanted = (want.kind, want.mode, _ids(tree, want.owner), want.data)
+        if path == PRESET and got is not None:
+            wanted = (want.kind, want.mode, (0, 0), want.data)
+        if got is None or (got.kind, got.mode, (got.uid, got.gid), got.data) != wanted:
+            problems.append(f"{path}: {got} != {wanted}")
+    for name, user in users(config).items():
+        keys = tree.get(f"home/{name}/{SSH_FRAGMENT_2X}")
+        if (keys.text.splitlines() if keys else []) != (user.get("sshAuthorizedKeys") or []):
+            problems.append(f"{name}'s keys differ")
+    return problems

@@ -59,12 +59,17 @@ def unavailable() -> str | None:
     return None
 
 
-def _prepare(work: Path) -> Path:
+def _prepare(work: Path, groups: tuple[str, ...] = ()) -> Path:
     root = work / "root"
     for rel, text in BASE_FILES.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    for gid, name in enumerate(groups, start=900):  # system groups a machine would have
+        with open(root / "etc/group", "a") as out:
+            out.write(f"{name}:x:{gid}:\n")
+        with open(root / "etc/gshadow", "a") as out:
+            out.write(f"{name}:*::\n")
     (root / "usr").mkdir()
     os.chmod(root, 0o755)
     tools = work / "bin"
@@ -82,20 +87,21 @@ def _run(args: list[str], env: dict[str, str]) -> str:
 
 
 @contextlib.contextmanager
-def applied(config: Path) -> Iterator[Path]:
-    """The root the real Ignition wrote for ``config``, removed afterwards."""
+def applied(config: Path, groups: tuple[str, ...] = ()) -> Iterator[Path]:
+    """The root the real Ignition wrote for ``config``, removed afterwards
+    (``groups``: more groups the root starts with, gids from 900)."""
     work = Path(tempfile.mkdtemp(prefix="hostiso-ignition-"))
     try:
         os.chmod(work, 0o755)
-        yield apply(config, work)
+        yield apply(config, work, groups)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def apply(config: Path, work: Path) -> Path:
+def apply(config: Path, work: Path, groups: tuple[str, ...] = ()) -> Path:
     """Run fetch-offline then files on ``config`` in ``work`` (which every user
     can traverse); the root it wrote."""
-    root = _prepare(work)
+    root = _prepare(work, groups)
     env = {"PATH": f"{work / 'bin'}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C"}
     state = ["-config-cache", str(work / "cache.json"), "-state-file", str(work / "state")]
     fetch = [str(IGNITION), "-platform", "file", "-stage", "fetch-offline", *state]

@@ -49,7 +49,7 @@ def check(tmp_path: Path, host_yaml: str, expected: list[Problem], all_yaml: str
 
 
 def _is_error(problem: Problem) -> bool:
-    return problem[3] != "duplicate-ssh-key"
+    return problem[3] not in ("duplicate-ssh-key", "keys-without-home")
 
 
 def _user(extra: str) -> str:
@@ -115,3 +115,23 @@ def test_duplicate_names_the_first_key(tmp_path: Path) -> None:
     assert rc == 0
     assert problems(err) == [("configs/h.yaml", 6, 11, "duplicate-ssh-key")]
     assert "already listed (item 1 of this user's keys)" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "expected"),
+    [
+        ("user1", "      no_create_home: true\n", [("configs/h.yaml", 4, 23, "keys-without-home")]),
+        (
+            "user1",
+            "      home_dir: /srv/u\n      no_create_home: true\n",
+            [("configs/h.yaml", 5, 23, "keys-without-home")],
+        ),
+        ("user1", "      no_create_home: false\n", []),
+        ("core", "      no_create_home: true\n", []),
+    ],
+    ids=["no-home", "home-dir", "home-created", "image-user"],
+)
+def test_keys_need_a_home(tmp_path: Path, name: str, extra: str, expected: list[Problem]) -> None:
+    """Seen with the real Ignition on ct's docs example (tests/realworld/ct-doc-users)."""
+    host = f"passwd:\n  users:\n    - name: {name}\n{extra}"
+    check(tmp_path, host + f'      ssh_authorized_keys: ["{SSH_KEY}"]\n', expected)

@@ -303,7 +303,7 @@ def test_unreadable_input_exits_1(cwd: Path) -> None:
 
 def test_warnings_pass_unless_strict(cwd: Path) -> None:
     warning = (
-        "<stdin>:3:7: warning: unit 'a.service' is enabled, but has no install section so "
+        '<stdin>:3:7: warning: unit "a.service" is enabled, but has no install section so '
         "enable does nothing [ignition-unit-no-install]"
     )
     rc, out, err = transpile(cwd, stdin=ENABLED_NO_INSTALL)

@@ -100,6 +100,25 @@ def test_raw_hostname_file_merges_over_the_shorthand(tmp_path: Path) -> None:
     ]
 
 
+def _file(path: str, extra: str = "") -> str:
+    return f"    - path: {path}\n      mode: 0644\n      contents: {{inline: x}}\n{extra}"
+
+
+def test_raw_hostname_file_keeps_its_place_as_in_ct(tmp_path: Path) -> None:
+    """ct writes the files in the config's order: a raw /etc/hostname after
+    other files stays after them (tests/realworld/bond-cgroupv1-bare-metal)."""
+    files = _file("/etc/a") + _file("/etc/hostname") + _file("/etc/b")
+    ign = build_host(tmp_path, "storage:\n  files:\n" + files)
+    assert [f["path"] for f in ign["storage"]["files"]] == ["/etc/a", "/etc/hostname", "/etc/b"]
+
+
+def test_update_conf_before_a_raw_hostname_still_merges_with_ct_s(tmp_path: Path) -> None:
+    files = _file("/etc/coreos/update.conf") + _file("/etc/hostname") + _file("/etc/b")
+    ign = build_host(tmp_path, "update: {group: beta}\nstorage:\n  files:\n" + files)
+    paths = [f["path"] for f in ign["storage"]["files"]]
+    assert paths == ["/etc/hostname", "/etc/b", "/etc/coreos/update.conf"]
+
+
 def test_bad_hostname_points_at_the_value(tmp_path: Path) -> None:
     write_fleet(tmp_path, {"overlays/all.yaml": LOGIN, "configs/h.yaml": "hostname: web_01\n"})
     rc, _, err = run(["build"], tmp_path)

@@ -283,7 +283,15 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         {W: "networkd:\n  units:\n    - name: eth0.service\n"},
         [
             f"{W}:3:13: error: networkd unit name 'eth0.service' must end in one of: "
-            ".network, .netdev, .link [bad-unit-name]",
+            ".network, .netdev, .link; a systemd unit goes under systemd.units [bad-unit-name]",
+        ],
+    ),
+    (  # seen in a real config: the networkd units under systemd.units
+        "networkd-unit-under-systemd",
+        {W: "systemd:\n  units:\n    - name: 10-bond0.netdev\n"},
+        [
+            f"{W}:3:13: error: systemd unit name '10-bond0.netdev' must end in one of: "
+            f"{UNIT_SUFFIXES}; a networkd unit goes under networkd.units [bad-unit-name]",
         ],
     ),
     (

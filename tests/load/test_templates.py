@@ -377,6 +377,20 @@ ERRORS = [
         "template-syntax",
         "template syntax error: Expected an expression, got 'end of statement block'",
     ),
+    (  # a shell script's ${#var}, seen in real configs
+        "inline: 'n=${#arr[@]}'",
+        "template-syntax",
+        "template syntax error: Missing end of comment tag; '{#' starts a jinja2 comment "
+        "(a shell ${#var}?): string values are jinja2 templates, so write {{ '{#' }} or put "
+        "the text in {% raw %}",
+    ),
+    (  # docker --format in a unit or script (kinvolk/lokomotive's workers)
+        "inline: \"docker info -f '{{.CgroupDriver}}'\"",
+        "template-syntax",
+        "template syntax error: unexpected '.'; {{.Field}} is Go template syntax (docker "
+        "--format): string values are jinja2 templates, so write {{ '{{' }}.Field}} or put "
+        "the text in {% raw %}",
+    ),
     (
         "inline: '{{ 1 // 0 }}'",
         "template-error",

@@ -16,7 +16,7 @@ from hostiso import __version__
 from hostiso.check import standalone
 from hostiso.cli.io import CONFIG_EXIT, IO, USAGE_EXIT, emit
 from hostiso.derive import shorthands
-from hostiso.diagnostics import Diagnostic
+from hostiso.diagnostics import Diagnostic, warning
 from hostiso.diagnostics import Path as DiagPath
 from hostiso.emit.compile import compile_clc
 from hostiso.emit.v2.common import to_json
@@ -24,7 +24,8 @@ from hostiso.load import hostschema, merge, yamltext
 from hostiso.load.fleet import locate, place_at
 from hostiso.load.schema import validate
 from hostiso.load.specs import SPECS, supported
-from hostiso.load.yamlload import Node, load_text, to_plain
+from hostiso.load.yamlload import Node, from_plain, load_text, to_plain
+from hostiso.sections import platform
 from hostiso.util import fsutil
 
 BOOL_FLAGS = ("pretty", "strict", "help", "h", "version")
@@ -36,7 +37,10 @@ USAGE = """Usage of hostiso transpile (a drop-in for ct):
   -files-dir string   Directory to read contents.local files from
   -pretty             Indent the output JSON
   -strict             Fail if any warning is reported
-  -platform string    Accepted for ct compatibility; hostiso substitutes no dynamic data
+  -platform string    Fill in ct's {HOSTNAME}, {PRIVATE_IPV4}... in etcd and flannel options
+                      for a cloud platform, as ct does: azure, digitalocean, ec2, gce,
+                      packet, openstack-metadata, vagrant-virtualbox,
+                      cloudstack-configdrive or custom
   -spec string        Ignition spec version: 2.2.0, 2.3.0 (default), 3.3.0, 3.4.0 or
                       3.5.0; wins over the config's ignition.version
   -version            Print the version and exit
@@ -82,6 +86,11 @@ def parse(argv: list[str]) -> Options | str:
         i += 1
     if opts.spec is not None and opts.spec not in SPECS:
         return f"-spec must be one of {supported()}"
+    if opts.platform == "":
+        opts.platform = None  # ct's default: no platform
+    if opts.platform is not None and opts.platform not in platform.PLATFORMS:
+        choices = ", ".join(platform.PLATFORMS)
+        return f"unsupported platform {opts.platform!r}: -platform must be one of {choices}"
     return opts
 
 
@@ -143,7 +152,7 @@ def transpile_text(text: str, name: str, opts: Options) -> tuple[bytes | None, l
     if any(d.is_error for d in problems):
         return None, problems
     origins: Origins = {}
-    tree = _expand_like_ct(node, problems, origins)
+    tree = _expand_like_ct(node, problems, origins, opts.platform)
     for d in standalone.check_rules(name, node, tree):
         problems.append(replace(d, path=_input_path(d.path, origins)))
     files_dir = FsPath(opts.files_dir) if opts.files_dir else None
@@ -179,8 +188,11 @@ def _input_path(path: DiagPath, origins: Origins) -> DiagPath:
 _BEFORE_USER = {"unit": ("docker", "etcd", "flannel"), "file": ("docker", "etcd")}
 
 
-def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) -> Node:
-    """The config with its shorthands and ct sections expanded, in ct's order."""
+def _expand_like_ct(
+    node: Node, problems: list[Diagnostic], origins: Origins, cloud: str | None
+) -> Node:
+    """The config with its shorthands and ct sections expanded, in ct's order
+    (the coreos-metadata units a ``cloud`` platform needs first)."""
     hostname = node.get("hostname")
     plain_sections = {k: v for k, v in node.value.items() if k in _SECTION_KEYS}
     rest = Node({k: v for k, v in node.value.items() if k not in _SECTION_KEYS}, node.mark)
@@ -190,14 +202,38 @@ def _expand_like_ct(node: Node, problems: list[Diagnostic], origins: Origins) ->
     tree.value.update(plain_sections)
     before: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
     after: dict[str, list[tuple[str, Node]]] = {"unit": [], "file": []}
+    for unit in platform.metadata_units(cloud):
+        del unit["kind"]
+        before["unit"].append(("platform", from_plain(unit, node.mark)))
     found: list[Diagnostic] = []
-    for entry in shorthands.translate_sections(node, found):
+    for entry in shorthands.translate_sections(node, found, cloud):
         side = before if entry.section in _BEFORE_USER[entry.kind] else after
         side[entry.kind].append((entry.section, entry.node))
     problems += [place_at(node, d) for d in found]
     origins.update(_splice(tree, ("systemd", "units"), before["unit"], after["unit"]))
+    problems += _replaced_files(node, before["file"] + after["file"])
     origins.update(_splice(tree, ("storage", "files"), before["file"], after["file"]))
     return tree
+
+
+def _replaced_files(node: Node, made: list[tuple[str, Node]]) -> list[Diagnostic]:
+    """The config's own files that ct writes again from a section: on the
+    machine the section's, written after, replaces them."""
+    by_path = {_key(item, "path"): section for section, item in made}
+    storage = node.get("storage")
+    files = storage.get("files") if storage is not None else None
+    entries = files.value if files is not None and isinstance(files.value, list) else []
+    out = []
+    for i, entry in enumerate(entries):
+        section = by_path.get(_key(entry, "path"))
+        if section is not None:
+            message = (
+                f"ct writes {_key(entry, 'path')} from {section}/locksmith after this file, "
+                "which it replaces on the machine: set these values there instead"
+            )
+            d = warning("file-replaced-by-section", message, ("storage", "files", i, "path"))
+            out.append(place_at(node, d))
+    return out
 
 
 def _splice(
@@ -232,9 +268,10 @@ def _splice(
         found = by_key.get(_key(item, key))
         if found is not None:
             merged.add(id(found[1]))
-            item = shorthands.yield_enable(item, found[1])
-            item = merge.merge(item, found[1], (*path, 0), generated=True)
-            origin = (*path, found[0])
+            if path == ("systemd", "units"):  # a file: ct's, written last, replaces the config's
+                item = shorthands.yield_enable(item, found[1])
+                item = merge.merge(item, found[1], (*path, 0), generated=True)
+                origin = (*path, found[0])
         generated.append((origin, item))
     rest = [((*path, i), item) for i, item in enumerate(items) if id(item) not in merged]
     count = len(before)

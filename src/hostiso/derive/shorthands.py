@@ -30,7 +30,7 @@ def expand(tree: Node, name: str | None) -> tuple[Node, list[Diagnostic]]:
     mark = hostname_node.mark if hostname_node else tree.mark
     base: dict[str, Node] = {}
     if name is not None:
-        files = [from_plain(hostname_file(name), mark)]
+        files = [*_user_files_before(tree, "/etc/hostname"), from_plain(hostname_file(name), mark)]
         base["storage"] = Node({"files": Node(files, mark)}, mark)
     _expand_sections(tree, base, problems)
     network = tree.get("network")
@@ -62,7 +62,9 @@ def _expand_sections(tree: Node, base: dict[str, Node], problems: list[Diagnosti
     if files:
         storage = base.setdefault("storage", Node({}, tree.mark))
         existing = storage.value.get("files")
-        ours = (existing.value if existing else []) + _files_after_user(tree, files)
+        made = {_path_of(node) for node in files}  # ct's files stay after the user's
+        mine = [n for n in (existing.value if existing else []) if _path_of(n) not in made]
+        ours = mine + _files_after_user(tree, files, {_path_of(node) for node in mine})
         storage.value["files"] = Node(ours + files, tree.mark)
 
 
@@ -75,15 +77,18 @@ class Generated:
     node: Node  # marked at the section
 
 
-def translate_sections(tree: Node, problems: list[Diagnostic]) -> list[Generated]:
-    """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``."""
+def translate_sections(
+    tree: Node, problems: list[Diagnostic], platform: str | None = None
+) -> list[Generated]:
+    """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``;
+    ``platform`` (``hostiso transpile -platform``) fills in ct's placeholders."""
     out: list[Generated] = []
     clc = to_plain(tree)
     for key, translate in SECTIONS:
         node = tree.get(key)
         if node is None and not (key == "update" and tree.get("locksmith") is not None):
             continue
-        additions, found = translate(clc)
+        additions, found = translate(clc, platform)
         problems.extend(found)
         mark = node.mark if node is not None else tree.mark
         for item in additions:
@@ -134,7 +139,7 @@ def _user_unit(tree: Node, name: object) -> Node | None:
     return None
 
 
-def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
+def _files_after_user(tree: Node, generated: list[Node], listed: set[object]) -> list[Node]:
     """The user's own files, to stand in the base layer before *generated*.
 
     The merge keeps base entries first and appends the user's new ones, so
@@ -145,7 +150,7 @@ def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
     user = storage.get("files") if storage is not None else None
     if user is None or not isinstance(user.value, list):
         return []
-    taken = {_path_of(node) for node in generated} | {"/etc/hostname"}
+    taken = {_path_of(node) for node in generated} | {"/etc/hostname"} | listed
     out: list[Node] = []
     for node in user.value:
         path = _path_of(node)
@@ -155,33 +160,53 @@ def _files_after_user(tree: Node, generated: list[Node]) -> list[Node]:
     return out
 
 
+def _user_files_before(tree: Node, path: str) -> list[Node]:
+    """The user's files listed before their entry for ``path`` (none without
+    one), to stand before the shorthand's: the file keeps the user's place, as
+    ct writes it."""
+    storage = tree.get("storage")
+    user = storage.get("files") if storage is not None else None
+    nodes: list[Node] = user.value if user is not None and isinstance(user.value, list) else []
+    paths = [_path_of(node) for node in nodes]
+    if path not in paths:
+        return []
+    seen: dict[object, Node] = {}
+    for node, at in zip(nodes[: paths.index(path)], paths, strict=False):
+        if isinstance(at, str):
+            seen.setdefault(at, node)
+    return list(seen.values())
+
+
 def _path_of(node: Node) -> object:
     child = node.get("path")
     return child.value if child is not None else None
 
 
-def _etcd(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_etcd(clc.get("etcd"))
+Additions = tuple[list[dict[str, Any]], list[Diagnostic]]
 
 
-def _flannel(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
-    return sections.translate_flannel(clc.get("flannel"))
+def _etcd(clc: dict[str, Any], platform: str | None) -> Additions:
+    return sections.translate_etcd(clc.get("etcd"), platform)
 
 
-def _docker(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def _flannel(clc: dict[str, Any], platform: str | None) -> Additions:
+    return sections.translate_flannel(clc.get("flannel"), platform)
+
+
+def _docker(clc: dict[str, Any], platform: str | None) -> Additions:
     return sections.translate_docker(clc.get("docker"))
 
 
-def _update(clc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def _update(clc: dict[str, Any], platform: str | None) -> Additions:
     return sections.translate_update(clc.get("update"), clc.get("locksmith"))
 
 
 class Translator(Protocol):
-    """``(clc) -> (additions, diagnostics)``; the host schema has already put
-    the source text of numbers and booleans given to string options in place
-    (``on`` stays ``on``; see ``load.schema.keep_text``)."""
+    """``(clc, platform) -> (additions, diagnostics)``; the host schema has
+    already put the source text of numbers and booleans given to string options
+    in place (``on`` stays ``on``; see ``load.schema.keep_text``)."""
 
-    def __call__(self, clc: dict[str, Any], /) -> tuple[list[dict[str, Any]], list[Diagnostic]]: ...
+    def __call__(self, clc: dict[str, Any], platform: str | None, /) -> Additions: ...
 
 
 #: In ct's order: its converters run in the order of their source files.

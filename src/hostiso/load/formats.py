@@ -34,11 +34,17 @@ def _unit_name(value: str, suffixes: tuple[str, ...], what: str) -> str | None:
 
 
 def check_unit_name(value: str) -> str | None:
-    return _unit_name(value, UNIT_SUFFIXES, "systemd unit")
+    problem = _unit_name(value, UNIT_SUFFIXES, "systemd unit")
+    if problem and value.endswith(NETWORKD_SUFFIXES):
+        problem += "; a networkd unit goes under networkd.units"
+    return problem
 
 
 def check_networkd_name(value: str) -> str | None:
-    return _unit_name(value, NETWORKD_SUFFIXES, "networkd unit")
+    problem = _unit_name(value, NETWORKD_SUFFIXES, "networkd unit")
+    if problem and value.endswith(UNIT_SUFFIXES):
+        problem += "; a systemd unit goes under systemd.units"
+    return problem
 
 
 def check_dropin_name(value: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path
-from hostiso.load import attachschema
+from hostiso.load import attachschema, cloudconfig
 from hostiso.load.formats import (
     check_abs_path,
     check_dropin_name,
@@ -90,6 +90,7 @@ _NODE_FIELDS: dict[str, Type] = {
 _FILE = Obj(
     fields={**_NODE_FIELDS, "contents": _CONTENTS, "mode": _MODE, "append": _BOOL},
     required=("path",),
+    notes=cloudconfig.FILE_NOTES,
 )
 _DIRECTORY = Obj(fields={**_NODE_FIELDS, "mode": _MODE}, required=("path",))
 _LINK = Obj(fields={**_NODE_FIELDS, "target": _s(), "hard": _BOOL}, required=("path", "target"))
@@ -156,6 +157,7 @@ _UNIT = Obj(
         "dropins": ListOf(item=_DROPIN),
     },
     required=("name",),
+    notes=cloudconfig.UNIT_NOTES,
 )
 _NETWORKD_UNIT = Obj(
     fields={
@@ -422,4 +424,5 @@ HOST = Obj(
         "bmc": attachschema.BMC,
         "libvirt": attachschema.LIBVIRT,
     },
+    notes=cloudconfig.TOP_NOTES,
 )

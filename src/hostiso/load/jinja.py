@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,9 +77,26 @@ def _compile(source: str) -> jinja2.Template | Failure:
     try:
         return _checked(ENV.parse(source))
     except jinja2.TemplateSyntaxError as exc:
-        return Failure("template-syntax", f"template syntax error: {exc.message}", exc.lineno)
+        message = f"template syntax error: {exc.message}{_literal_hint(source, str(exc.message))}"
+        return Failure("template-syntax", message, exc.lineno)
     except (RecursionError, SyntaxError, MemoryError):  # brackets nested a thousand deep
         return Failure("template-syntax", "template syntax error: the template nests too deeply")
+
+
+_GO_TEMPLATE = re.compile(r"\{\{-?\s*\.")
+_AS_TEXT = "string values are jinja2 templates, so write {hint} or put the text in {{% raw %}}"
+
+
+def _literal_hint(source: str, message: str) -> str:
+    """Why text meant for another program broke: real configs carry shell and
+    Go templates (ct passes them through; a host file renders them)."""
+    if "comment" in message and "{#" in source:
+        hint = _AS_TEXT.format(hint="{{ '{#' }}")
+        return f"; '{{#' starts a jinja2 comment (a shell ${{#var}}?): {hint}"
+    if _GO_TEMPLATE.search(source):
+        hint = _AS_TEXT.format(hint="{{ '{{' }}.Field}}")
+        return f"; {{{{.Field}}}} is Go template syntax (docker --format): {hint}"
+    return ""
 
 
 def _checked(tree: jinja2.nodes.Template) -> jinja2.Template | Failure:

@@ -173,6 +173,8 @@ class MapOf(Type):
 class Obj(Type):
     fields: Mapping[str, Type] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    notes: Mapping[str, str] = field(default_factory=dict)
+    """Unknown keys known from other formats -> what to write instead."""
 
     def validate(self, node: Node, path: Path, out: list[Diagnostic]) -> None:
         if not isinstance(node.value, dict):
@@ -191,7 +193,9 @@ class Obj(Type):
     def _unknown(self, key: str, child: Node, path: Path) -> Diagnostic:
         message = f"unknown key '{key}'"
         close = difflib.get_close_matches(key, list(self.fields), n=1, cutoff=0.6)
-        if close:
+        if key in self.notes:
+            message += f": {self.notes[key]}"
+        elif close:
             message += f"; did you mean '{close[0]}'?"
         else:
             message += f" (known keys: {', '.join(sorted(self.fields))})"

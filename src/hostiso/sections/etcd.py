@@ -21,12 +21,12 @@ from hostiso.sections.options import (
     as_section,
     assemble_dropin,
     check_options,
-    check_templating,
     parse_table,
     parse_version,
     render_args,
     string_keys,
 )
+from hostiso.sections.platform import template_values
 
 UNIT = "etcd-member.service"
 DROPIN = "20-clct-etcd-member.conf"
@@ -206,7 +206,7 @@ def text_keys(body: Mapping[str, Any]) -> frozenset[str]:
 
 
 def translate_etcd(
-    section: Mapping[str, Any] | None,
+    section: Mapping[str, Any] | None, platform: str | None = None
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     """Translate ``etcd:``; ``None`` (``etcd: ~``) is ignored, as ct ignores it."""
     if section is None:
@@ -227,11 +227,12 @@ def translate_etcd(
         elsewhere=_elsewhere(key, version),
     )
     diags += [_removed_error(n, version) for n in removed if body[n] is not None]
-    diags += found + check_templating(values, ("etcd",))
+    values, metadata, templating = template_values(values, ("etcd",), platform)
+    diags += found + templating
     if any(d.is_error for d in diags):
         return [], diags
     env = [f"ETCD_IMAGE_TAG=v{version}"] if body.get("version") is not None else []
-    contents = assemble_dropin(EXEC_START, render_args(ETCD_OPTIONS[key], values), env)
+    contents = assemble_dropin(EXEC_START, render_args(ETCD_OPTIONS[key], values), env, metadata)
     unit = {
         "kind": "unit",
         "name": UNIT,

@@ -19,13 +19,13 @@ from hostiso.sections.options import (
     as_section,
     assemble_dropin,
     check_options,
-    check_templating,
     go_quote,
     parse_table,
     parse_version,
     render_args,
     string_keys,
 )
+from hostiso.sections.platform import has_braces, template_values
 
 UNIT = "flanneld.service"
 DROPIN = "20-clct-flannel.conf"
@@ -85,7 +85,7 @@ def text_keys(body: Mapping[str, Any]) -> frozenset[str]:
 
 
 def translate_flannel(
-    section: Mapping[str, Any] | None,
+    section: Mapping[str, Any] | None, platform: str | None = None
 ) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     """Translate ``flannel:``; ``None`` (``flannel: ~``) enables flannel with defaults."""
     body, diags = as_section(section, ("flannel",))
@@ -97,7 +97,8 @@ def translate_flannel(
         return [], diags
     table = FLANNEL_OPTIONS.get(key, {})
     values, found = check_options(body, table, ("flannel",), skip=("version", "network_config"))
-    diags += found + check_templating(values, ("flannel",))
+    args, metadata, templating = template_values(values, ("flannel",), platform)
+    diags += found + templating
     netconfig = body.get("network_config")
     if isinstance(netconfig, bool | int | float):
         netconfig = str(netconfig)
@@ -115,9 +116,10 @@ def translate_flannel(
     if any(d.is_error for d in diags):
         return [], diags
     env = [f"FLANNEL_IMAGE_TAG=v{version}"] if body.get("version") is not None else []
-    contents = assemble_dropin(EXEC_START, render_args(table, values), env)
+    contents = assemble_dropin(EXEC_START, render_args(table, args), env, metadata)
     if isinstance(netconfig, str):
         contents += "\n" + etcdctl_line(values, netconfig)
+        diags += _raw_placeholders(values) if metadata else []
     unit = {
         "kind": "unit",
         "name": UNIT,
@@ -134,6 +136,21 @@ def etcdctl_line(values: Mapping[str, str | int | bool], netconfig: str) -> str:
         if name in values:
             line += f" --{flag}={go_quote(str(values[name]))}"
     return line + f" set /coreos.com/network/config {go_quote(netconfig)}"
+
+
+def _raw_placeholders(values: Mapping[str, str | int | bool]) -> list[Diagnostic]:
+    """ct fills in placeholders in flanneld's arguments only: its etcdctl line
+    for ``network_config`` gets the text as written, which etcdctl cannot use."""
+    return [
+        warning(
+            "templating-etcdctl",
+            f"ct fills in the placeholders of {name} for flanneld but not for the etcdctl "
+            "command that stores network_config, which gets the text as written",
+            ("flannel", name),
+        )
+        for name in _ETCDCTL_FLAGS
+        if has_braces(values.get(name))
+    ]
 
 
 def _resolve_version(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
+from hostiso.sections.platform import METADATA_ENV_FILE, METADATA_UNIT_LINES
 
 Kind = Literal["string", "int", "bool"]
 OptionTable = dict[str, "Option"]
@@ -134,9 +135,17 @@ def render_args(
     ]
 
 
-def assemble_dropin(exec_start: str, args: Iterable[str], env: Iterable[str] = ()) -> str:
-    """The ``[Service]`` drop-in ct assembles: environment, then ExecStart."""
-    lines = ["[Service]"]
+def assemble_dropin(
+    exec_start: str, args: Iterable[str], env: Iterable[str] = (), metadata: bool = False
+) -> str:
+    """The drop-in ct assembles: environment, then ExecStart; with ``metadata``
+    (a platform placeholder was filled in) it first waits for coreos-metadata
+    and reads its environment file."""
+    lines = (
+        ["[Unit]", *METADATA_UNIT_LINES, "", "[Service]", METADATA_ENV_FILE]
+        if metadata
+        else ["[Service]"]
+    )
     lines += [f'Environment="{var}"' for var in env]
     lines += ["ExecStart=", "ExecStart=" + "".join([exec_start, *(f" \\\n  {a}" for a in args)])]
     return "\n".join(lines)
@@ -275,25 +284,6 @@ def _unknown(
         return error("unknown-key", message, path, blocking=False, at_key=True)
     hint = did_you_mean(key, [*table, *skipped])
     return error("unknown-key", f"unknown key '{key}'{hint}", path, blocking=False, at_key=True)
-
-
-def check_templating(values: Mapping[str, str | int | bool], path: Path) -> list[Diagnostic]:
-    """ct treats any ``{`` or ``}`` in an argument as a platform placeholder.
-
-    Without ``--platform`` ct refuses the config ("platform must be specified
-    to use templating"); hostiso has no platform, so this is an error too.
-    """
-    return [
-        error(
-            "templating-unsupported",
-            f"{name} contains '{{' or '}}', which ct reads as a platform placeholder "
-            "such as {PRIVATE_IPV4}; hostiso has no cloud platform to fill it in, "
-            "so write the value itself",
-            (*path, name),
-        )
-        for name, value in values.items()
-        if isinstance(value, str) and ("{" in value or "}" in value)
-    ]
 
 
 def as_section(section: Any, path: Path) -> tuple[Mapping[str, Any] | None, list[Diagnostic]]:

@@ -1,4 +1,5 @@
-"""File and directory modes written in decimal by mistake."""
+"""File and directory modes written in decimal by mistake, and directories
+nothing can be opened in."""
 
 from __future__ import annotations
 
@@ -99,4 +100,41 @@ def decimal_mode(host: Host) -> Iterator[Diagnostic]:
                 )
 
 
-HOST_RULES = {"decimal-mode": decimal_mode}
+def directory_not_searchable(host: Host) -> Iterator[Diagnostic]:
+    """A directory whose mode has no search (x) bit for its owner.
+
+    Nothing under it can be opened but by root, and with spec 2.x Ignition
+    gives the same mode to the parent directories it creates for it
+    (``mode: 438`` is 0666: seen in a real config for ``/etc/bash/bashrc.d``).
+
+    Failing::
+
+        # configs/a.yaml
+        storage:
+          directories:
+            - path: /etc/app/conf.d
+              mode: 0666
+
+    Passing::
+
+        # configs/a.yaml
+        storage:
+          directories:
+            - path: /etc/app/conf.d
+              mode: 0755
+    """
+    storage = plain(host).get("storage")
+    directories = storage.get("directories") if isinstance(storage, dict) else None
+    for i, node in enumerate(directories if isinstance(directories, list) else []):
+        mode = node.get("mode") if isinstance(node, dict) else None
+        if isinstance(mode, int) and not isinstance(mode, bool) and not mode & 0o100:
+            yield warning(
+                "directory-not-searchable",
+                f"directory mode 0{mode:o} has no search (x) bit for its owner: only root "
+                "can open anything under it, and spec 2.x gives this mode to the parent "
+                "directories Ignition creates for it; did you mean 0755?",
+                ("storage", "directories", i, "mode"),
+            )
+
+
+HOST_RULES = {"decimal-mode": decimal_mode, "directory-not-searchable": directory_not_searchable}

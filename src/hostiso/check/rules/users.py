@@ -13,6 +13,15 @@
 
 ``duplicate-ssh-key`` (warning)
     The same key twice in one user's list (options and comments are ignored).
+
+``keys-without-home`` (warning)
+    A new user with ``ssh_authorized_keys`` and ``no_create_home: true``: Ignition
+    writes the keys into the home directory as that user and creates no home, so the
+    first boot fails unless the image has it (seen with the real engines: 3.x
+    "creating parent dirs ... permission denied", Flatcar's 2.x "adding ssh keys to
+    user ...: no such file or directory").  Passes: the keys without ``no_create_home``, or
+    ``no_create_home`` on ``core``.  Fails: ct's own docs example ``user1`` with
+    ``home_dir: /home/user1``, ``no_create_home: true`` and a key.
 """
 
 from __future__ import annotations
@@ -72,8 +81,27 @@ def duplicate_ssh_keys(host: Host) -> Iterator[Diagnostic]:
             )
 
 
+IMAGE_USERS = frozenset({"core", "root"})
+"""Users Container Linux images have, with their homes: Ignition only modifies them."""
+
+
+def keys_without_home(host: Host) -> Iterator[Diagnostic]:
+    for path, user in _users(host):
+        name = user.get("name")
+        if user.get("no_create_home") is True and _keys(user) and name not in IMAGE_USERS:
+            home = user.get("home_dir") or f"/home/{name}"
+            yield warning(
+                "keys-without-home",
+                f"user {name!r} has SSH keys and no_create_home: Ignition writes the keys "
+                f"into {home} as {name!r} and does not create it, so the first boot fails "
+                f"unless the image has {home}; leave no_create_home out",
+                (*path, "no_create_home"),
+            )
+
+
 RULES = {
     "password-hash": password_hashes,
     "ssh-keys": ssh_keys,
     "duplicate-ssh-keys": duplicate_ssh_keys,
+    "keys-without-home": keys_without_home,
 }

@@ -16,6 +16,7 @@ from hostiso.emit.ignition.dataurl import BAD_ESCAPE, decode_data_url
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import NETWORKD_SUFFIXES, UNIT_SUFFIXES, URL_SCHEMES, USER_FIELDS
 from hostiso.emit.ignition.unitfile import parse_unit
+from hostiso.sections.options import go_quote
 
 RULES: RuleTable = {}
 _rule = registrar(RULES)
@@ -185,7 +186,7 @@ def _unit(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
     if enabled and contents and problem is None and sections and "Install" not in sections:
         yield warning(
             "ignition-unit-no-install",
-            f"unit {name!r} is enabled, but has no install section so enable does nothing",
+            f"unit {go_quote(name)} is enabled, but has no install section so enable does nothing",
             (*path, "contents"),
         )
 

@@ -18,6 +18,7 @@ from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import UNIT_SUFFIXES
 from hostiso.emit.ignition.unitfile import parse_unit
 from hostiso.emit.v3.tables import CLEVIS_PINS, LUKS_LABEL_MAX, URL_SCHEMES
+from hostiso.sections.options import go_quote
 
 RULES: RuleTable = {}
 _rule = registrar(RULES)
@@ -177,7 +178,7 @@ def _unit(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
     elif obj.get("enabled") is True and contents and sections and "Install" not in sections:
         yield warning(
             "ignition-unit-no-install",
-            f"unit {name!r} is enabled, but has no install section so enable does nothing",
+            f"unit {go_quote(name)} is enabled, but has no install section so enable does nothing",
             (*path, "contents"),
         )
 
