@@ -11,9 +11,10 @@ checks the bytes it reads.
 When ``IMAGE.DIGESTS`` (Flatcar publishes one per image, Gentoo's format:
 ``# SHA512 HASH`` then ``HEX  NAME``) sits next to the image, its SHA-512 must
 match.  With a detached signature (``IMAGE.sig``) and a keyring, ``gpgv``
-checks the signature, reading the image while it is hashed; an ASCII-armored
-key (Flatcar ships ``Flatcar_Image_Signing_Key.asc``) is de-armored first,
-since gpgv reads binary keyrings only.
+checks the signature (:class:`Gpgv`, in the background while the image is
+hashed and copied); an ASCII-armored key (Flatcar ships
+``Flatcar_Image_Signing_Key.asc``) is de-armored first, since gpgv reads
+binary keyrings only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from hostiso.media.errors import MediaError
@@ -160,19 +160,6 @@ def _sha512_in_digests(digests: Path, name: str) -> str | None:
 
 
 # --- signatures --------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def signature_check(image: Path, signature: Path, keyring: Path) -> Iterator[None]:
-    """Run ``gpgv`` on the image while the body runs (it hashes the image too);
-    raise MediaError at the end when the signature is not good."""
-    check = Gpgv(image, signature, keyring)
-    try:
-        yield
-    except BaseException:
-        check.stop()
-        raise
-    check.finish()
 
 
 class Gpgv:
