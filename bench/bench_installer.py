@@ -2,7 +2,8 @@
 
 Options: ``--size MB`` (500), ``--hosts N`` (20), ``--runs N`` (3), ``--base-mb MB``
 (0: a base ISO of 1 MB; Flatcar's is about 400 MB), ``--signed``, ``--no-cold``,
-``--src DIR`` (run the hostiso of another checkout, e.g. main's, for a before/after).
+``--src DIR`` (run the hostiso of another checkout), ``--before DIR`` (also time
+that checkout's ``hostiso installer`` in each round, side by side: a before/after).
 In one temporary directory on one filesystem it makes a random (incompressible)
 image of SIZE MB, a stand-in base ISO (tests/kernel/installer_guest.py: Debian's
 isolinux, Flatcar's layout) and a fleet of N hosts, then alternates, RUNS times:
@@ -170,6 +171,7 @@ def main() -> int:
     parser.add_argument("--signed", action="store_true", help="also time the gpgv check")
     parser.add_argument("--no-cold", action="store_true", help="page cache warm only")
     parser.add_argument("--src", type=Path, default=REPO, help="the checkout whose hostiso runs")
+    parser.add_argument("--before", type=Path, help="also time this checkout's hostiso")
     args = parser.parse_args()
     g = guest()
     with tempfile.TemporaryDirectory(prefix="hostiso-bench-installer-") as tmp:
@@ -181,6 +183,10 @@ def main() -> int:
         key = sign(root, image) if args.signed else None
         cold = not args.no_cold and can_drop_caches()
         bench = Bench(fleet, base, image, key, args.src.resolve(), cold)
+        if args.before is not None:
+            bench.before = bench.environment(args.before.resolve())
+            timed(bench.argv, fleet, bench.before)  # warm-up: its bytecode
+            bench.iso.unlink()
         for _ in range(args.runs):
             bench.round()
         report(bench, args, base.stat().st_size)
@@ -200,10 +206,8 @@ class Bench:
         self.modes = ("warm", "cold") if cold else ("warm",)
         names = (*NAMES, "installer, gpgv") if key else NAMES
         self.figures = {(m, n): Figure(n) for m in self.modes for n in names}
-        # As installed (pip compiles bytecode): with PYTHONDONTWRITEBYTECODE set, every
-        # run would compile hostiso's modules again (~0.4 s).
-        self.env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(src / "src")}
-        self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        self.env = self.environment(src)
+        self.before: dict[str, str] | None = None
         self.argv = [sys.executable, "-m", "hostiso", "installer", "--base", str(base)]
         self.argv += ["--image", str(image)]
         self.iso = fleet / "out" / "installer.iso"
@@ -213,6 +217,14 @@ class Bench:
         self.iso.rename(self.reference)
         self.copy = fleet / "copy.bin"
 
+    @staticmethod
+    def environment(src: Path) -> dict[str, str]:
+        """Run the hostiso of ``src``, as installed (pip compiles bytecode): with
+        PYTHONDONTWRITEBYTECODE set, every run would compile hostiso's modules again."""
+        env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONPATH": str(src / "src")}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        return env
+
     def round(self) -> None:
         for mode in self.modes:
             self._cp(mode, "cp IMAGE", self.image)
@@ -221,6 +233,10 @@ class Bench:
             self._installer(mode, "installer", [])
             self.cache.unlink()
             self._installer(mode, "installer, new image", [])
+            if self.before is not None:
+                self.timed_installer(mode, "before: installer", [], self.before)
+                self.cache.unlink()
+                self.timed_installer(mode, "before: installer, new image", [], self.before)
             if self.key is not None:
                 self._installer(mode, "installer, gpgv", ["--image-key", str(self.key)])
 
@@ -244,8 +260,12 @@ class Bench:
         self.copy.unlink()
 
     def _installer(self, mode: str, name: str, more: list[str]) -> None:
+        self.timed_installer(mode, name, more, self.env)
+
+    def timed_installer(self, mode: str, name: str, more: list[str], env: dict[str, str]) -> None:
         self._start(mode)
-        self.figures[mode, name].add(timed([*self.argv, *more], self.fleet, self.env))
+        measured = timed([*self.argv, *more], self.fleet, env)
+        self.figures.setdefault((mode, name), Figure(name)).add(measured)
         self.iso.unlink()
 
 
@@ -258,14 +278,14 @@ def report(bench: Bench, args: argparse.Namespace, base_size: int) -> None:
     )
     if "cold" not in bench.modes:
         print("no cold-cache figures: " + ("--no-cold" if args.no_cold else "not root"))
-    print(f"{'':28} {'seconds':>8} {'CPU s':>6} {'x cp ISO':>9} {'peak RSS MB':>12}")
+    print(f"{'':36} {'seconds':>8} {'CPU s':>6} {'x cp ISO':>9} {'peak RSS MB':>12}")
     for mode in bench.modes:
         cp_iso = bench.figures[mode, "cp ISO"].median
         for (m, _), f in bench.figures.items():
             if m == mode:
                 rss = f"{max(f.rss_mb):12.1f}" if f.rss_mb else f"{'-':>12}"
                 cpu = statistics.median(f.cpu)
-                print(f"{mode + ': ' + f.name:28} {f.median:8.3f} {cpu:6.2f} "
+                print(f"{mode + ': ' + f.name:36} {f.median:8.3f} {cpu:6.2f} "
                       f"{f.median / cp_iso:9.2f} {rss}")  # fmt: skip
     for mode in bench.modes:
         cp_iso = bench.figures[mode, "cp ISO"].median
