@@ -87,10 +87,7 @@ class Ahead:
             self._gpgv = _gpgv(image, key)
         if output.parent.is_dir():
             tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-            self._tmp: Path | None = tmp
             self._copies = _Task(lambda: _prefill(base, image, list(stems), tmp, self._stop))
-        else:
-            self._tmp = None
 
     def digest(self) -> tuple[str, str, bool] | None:
         """(stat key, SHA-512, from the cache) of the image, or None: not started."""
@@ -108,15 +105,18 @@ class Ahead:
         return self._copies.result() if self._copies is not None else None
 
     def close(self) -> None:
+        """Stop what still runs; remove the temporary file unless it became the output."""
         self._stop.set()
-        for task in (self._hash, self._copies):
-            if task is not None:
-                with contextlib.suppress(BaseException):
-                    task.result()
+        if self._hash is not None:
+            with contextlib.suppress(BaseException):
+                self._hash.result()
         if isinstance(self._gpgv, images.Gpgv):
             self._gpgv.stop()
-        if self._tmp is not None:
-            self._tmp.unlink(missing_ok=True)
+        if self._copies is not None:
+            with contextlib.suppress(BaseException):
+                prefilled = self._copies.result()
+                if prefilled is not None:
+                    prefilled.path.unlink(missing_ok=True)
 
 
 def _digest(image: Path, cache: Path | None, stop: threading.Event) -> tuple[str, str, bool]:
