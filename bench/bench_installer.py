@@ -237,6 +237,9 @@ class Bench:
                 self.timed_installer(mode, "before: installer", [], self.before)
                 self.cache.unlink()
                 self.timed_installer(mode, "before: installer, new image", [], self.before)
+                if self.key is not None:
+                    gpgv = ["--image-key", str(self.key)]
+                    self.timed_installer(mode, "before: installer, gpgv", gpgv, self.before)
             if self.key is not None:
                 self._installer(mode, "installer, gpgv", ["--image-key", str(self.key)])
 
