@@ -64,11 +64,17 @@ def fd_key(fd: int) -> str:
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-def files(infp: Any, outfp: Any) -> tuple[int, int] | None:
+def fileno(fp: Any) -> int | None:
+    """The file descriptor of a real file; None for in-memory data."""
     try:
-        return infp.fileno(), outfp.fileno()
+        return int(fp.fileno())
     except (AttributeError, OSError, ValueError):
         return None
+
+
+def files(infp: Any, outfp: Any) -> tuple[int, int] | None:
+    src, dst = fileno(infp), fileno(outfp)
+    return (src, dst) if src is not None and dst is not None else None
 
 
 def copy_range(

@@ -214,10 +214,10 @@ def _helper(
         data_length: int, blocksize: int, infp: BinaryIO, outfp: IO[Any]
     ) -> Generator[int, None, None]:
         src, dst = infp.tell(), outfp.tell()
-        fds = fastcopy.files(infp, infp)
-        if fds is not None and data_length >= MIN_AHEAD and dst + data_length <= limit:
-            key = fastcopy.fd_key(fds[0])
-            if fastcopy.copy_range(fds[0], fd, data_length, src, dst, stop):
+        source = fastcopy.fileno(infp)
+        if source is not None and data_length >= MIN_AHEAD and dst + data_length <= limit:
+            key = fastcopy.fd_key(source)
+            if fastcopy.copy_range(source, fd, data_length, src, dst, stop):
                 raise _Incomplete
             made.append(fastcopy.Copy(key, src, dst, data_length))
         infp.seek(src + data_length)
