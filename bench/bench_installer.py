@@ -8,7 +8,11 @@ In one temporary directory on one filesystem it makes a random (incompressible)
 image of SIZE MB, a stand-in base ISO (tests/kernel/installer_guest.py: Debian's
 isolinux, Flatcar's layout) and a fleet of N hosts, then alternates, RUNS times:
 
-* ``cp IMAGE COPY`` and ``cp ISO COPY`` (the image; all the bytes of the installer ISO);
+* ``cp IMAGE COPY`` and ``cp --sparse=never ISO COPY`` (the image; all the bytes of
+  the installer ISO).  Plain ``cp`` finds the ISO's holes (pycdlib seeks over its
+  padding) and then copies it with read and write through user space, about
+  twice the time of the kernel's copy_file_range that ``--sparse=never`` uses:
+  the budget is set by the faster of the two copies, ``cp`` below;
 * ``write_installer`` alone, timed inside a Python process (the remaster: no
   start-up, imports or fleet; the part that grows with the image);
 * ``hostiso installer`` with the image digest cached (the digest of an unchanged
@@ -23,7 +27,7 @@ read from the disk, as after a download or a reboot; root only, else said so).
 Every run writes a new file (earlier outputs are removed, untimed: replacing a
 500 MB file costs ext4 a writeback).  Each figure is the median: wall seconds,
 CPU seconds (user + system, the process and its threads) and peak RSS (``wait4``).
-Budget: at most 2x ``cp`` of the same bytes (the ISO's), and under 150 MB of
+Budget: at most 2x ``cp`` of the same bytes (the faster copy), and under 150 MB of
 memory.  The hostiso process adds a fixed ~0.25 s of CPU (Python start-up, the
 pipeline's imports, loading and compiling the fleet) that does not grow with the
 image: the copy (the kernel's, as ``cp``), the hash and gpgv start with the
@@ -228,7 +232,7 @@ class Bench:
     def round(self) -> None:
         for mode in self.modes:
             self._cp(mode, "cp IMAGE", self.image)
-            self._cp(mode, "cp ISO", self.reference)
+            self._cp(mode, "cp ISO", self.reference, "--sparse=never")
             self._remaster(mode)
             self._installer(mode, "installer", [])
             self.cache.unlink()
@@ -247,9 +251,9 @@ class Bench:
         if mode == "cold":
             drop_caches()
 
-    def _cp(self, mode: str, name: str, source: Path) -> None:
+    def _cp(self, mode: str, name: str, source: Path, *flags: str) -> None:
         self._start(mode)
-        self.figures[mode, name].add(timed(["cp", str(source), str(self.copy)], self.fleet))
+        self.figures[mode, name].add(timed(["cp", *flags, str(source), str(self.copy)], self.fleet))
         self.copy.unlink()
 
     def _remaster(self, mode: str) -> None:
@@ -281,27 +285,33 @@ def report(bench: Bench, args: argparse.Namespace, base_size: int) -> None:
     )
     if "cold" not in bench.modes:
         print("no cold-cache figures: " + ("--no-cold" if args.no_cold else "not root"))
-    print(f"{'':36} {'seconds':>8} {'CPU s':>6} {'x cp ISO':>9} {'peak RSS MB':>12}")
+    print(f"{'':36} {'seconds':>8} {'CPU s':>6} {'x cp':>6} {'peak RSS MB':>12}")
     for mode in bench.modes:
-        cp_iso = bench.figures[mode, "cp ISO"].median
+        cp = fastest_cp(bench, mode)
         for (m, _), f in bench.figures.items():
             if m == mode:
                 rss = f"{max(f.rss_mb):12.1f}" if f.rss_mb else f"{'-':>12}"
                 cpu = statistics.median(f.cpu)
                 print(f"{mode + ': ' + f.name:36} {f.median:8.3f} {cpu:6.2f} "
-                      f"{f.median / cp_iso:9.2f} {rss}")  # fmt: skip
+                      f"{f.median / cp:6.2f} {rss}")  # fmt: skip
     for mode in bench.modes:
-        cp_iso = bench.figures[mode, "cp ISO"].median
+        cp = fastest_cp(bench, mode)
         verdicts = [
-            f"{name} {_verdict(bench.figures[mode, name].median <= RATIO_BUDGET * cp_iso)}"
+            f"{name} {_verdict(bench.figures[mode, name].median <= RATIO_BUDGET * cp)}"
             for name in ("installer", "remaster only")
         ]
-        print(f"budget {mode} ({RATIO_BUDGET}x cp of the same bytes, the ISO's): "
+        print(f"budget {mode} ({RATIO_BUDGET}x cp of the same bytes, {cp:.3f} s): "
               + ", ".join(verdicts))  # fmt: skip
     rss_ok = all(
         max(f.rss_mb) < RSS_BUDGET_MB for f in bench.figures.values() if f.name.startswith("inst")
     )
     print(f"peak RSS < {RSS_BUDGET_MB} MB: {_verdict(rss_ok)}")
+
+
+def fastest_cp(bench: Bench, mode: str) -> float:
+    """``cp``: the faster of the image's and the ISO's copy (the same bytes, give or take
+    the base's 1 MB)."""
+    return min(bench.figures[mode, "cp IMAGE"].median, bench.figures[mode, "cp ISO"].median)
 
 
 def _verdict(ok: bool) -> str:
