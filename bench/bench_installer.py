@@ -248,6 +248,9 @@ class Bench:
                 self._installer(mode, "installer, gpgv", ["--image-key", str(self.key)])
 
     def _start(self, mode: str) -> None:
+        """Before each timed command, untimed: the disk is written out (no writeback
+        from an earlier run in the timed one), and in ``cold`` the page cache dropped."""
+        os.sync()
         if mode == "cold":
             drop_caches()
 

@@ -335,21 +335,21 @@ def _set_label(iso: Any, label: str) -> None:
 
 
 def _write_atomic(iso: Any, output: Path, image: Image | None, ahead: Prefilled | None) -> int:
-    tmp = ahead.path if ahead else temporary(output)
-    flags = os.O_WRONLY | (0 if ahead else os.O_CREAT | os.O_TRUNC)
+    tmp = temporary(output)
     try:
-        fd = os.open(tmp, flags, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            _write_fp(iso, fh, ahead.done if ahead else None)
-            size = os.fstat(fh.fileno()).st_size
+        written = _write_ahead(iso, ahead) if ahead is not None else None
+        if written is None:
+            written = _write_new(iso, tmp)
+        size = written.stat().st_size
         if image is not None and image.stat_key and stat_key(image.path) != image.stat_key:
             raise MediaError(
                 "image-changed", str(image.path), "the image changed while it was read"
             )
-        os.replace(tmp, output)
+        os.replace(written, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        if ahead is not None:
+            ahead.path.unlink(missing_ok=True)
         raise
     return size
 
@@ -359,17 +359,26 @@ def temporary(output: Path) -> Path:
     return output.with_name(f".{output.name}.{os.getpid()}.tmp")
 
 
-def _write_fp(iso: Any, fh: Any, done: Done | None) -> None:
-    """pycdlib writes the ISO; a copy made ahead and not found at its place is
-    no part of the output: the file is written again from nothing."""
-    if done is not None and done.copies:
-        with kernel_copy(done):
+def _write_ahead(iso: Any, ahead: Prefilled) -> Path | None:
+    """Write into the file the copies were made in, or None when a copy was not
+    found at its place (its bytes are no part of the output: the file is
+    removed, and the ISO written anew)."""
+    if ahead.done.copies:
+        with open(ahead.path, "r+b") as fh, kernel_copy(ahead.done):
+            os.fchmod(fh.fileno(), 0o600)
             iso.write_fp(fh, blocksize=1 << 20)
-        if done.all_used:
-            fh.flush()
-            return
-    fh.seek(0)
-    fh.truncate()
-    with kernel_copy():
-        iso.write_fp(fh, blocksize=1 << 20)
-    fh.flush()
+        if ahead.done.all_used:
+            return ahead.path
+    ahead.path.unlink(missing_ok=True)
+    return None
+
+
+def _write_new(iso: Any, tmp: Path) -> Path:
+    """A new file, never one truncated: ext4 starts writing a file out when one
+    truncated to nothing is closed (auto_da_alloc), which costs as much as the copy."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        with kernel_copy():
+            iso.write_fp(fh, blocksize=1 << 20)
+    return tmp
