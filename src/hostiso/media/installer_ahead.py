@@ -85,9 +85,10 @@ class Ahead:
         if image is not None and image.is_file():
             self._hash = _Task(lambda: _digest(image, cache, self._stop))
             self._gpgv = _gpgv(image, key)
-        if output.parent.is_dir():
+        plan = _plan(base, image, list(stems)) if output.parent.is_dir() else []
+        if plan:
             tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-            self._copies = _Task(lambda: _prefill(base, image, list(stems), tmp, self._stop))
+            self._copies = _Task(lambda: _prefill(plan, tmp, self._stop))
 
     def digest(self) -> tuple[str, str, bool] | None:
         """(stat key, SHA-512, from the cache) of the image, or None: not started."""
@@ -168,45 +169,37 @@ class _Sink:
         pass
 
 
-def _prefill(
-    base: Path, image: Path | None, stems: list[str], tmp: Path, stop: threading.Event
-) -> Prefilled | None:
-    from hostiso.media.fastcopy import Done
-    from hostiso.media.installer import Prefilled
+def _plan(base: Path, image: Path | None, stems: list[str]) -> list[tuple[str, Copy]]:
+    """The copies to make ahead: (source file, copy); none when the remaster fails.
 
+    Planned in the calling thread, before the pipeline's imports: it takes
+    ~15 ms, and in a thread it would share Python's lock with them (the copy
+    would start later).
+    """
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError:
-        return None
-    try:
-        copies = _copy_ahead(base, image, stems, fd, stop)
-    except Exception:  # any failure: the real write starts from nothing
-        copies = []
-    finally:
-        os.close(fd)
-    return Prefilled(tmp, Done(frozenset(copies)))
+        return _dry_run(base, image, stems)
+    except Exception:  # the real write reports what is wrong
+        return []
 
 
-def _copy_ahead(
-    base: Path, image: Path | None, stems: list[str], fd: int, stop: threading.Event
-) -> list[Copy]:
-    """Dry-run the remaster with placeholders; copy the data that lies before the index."""
+def _dry_run(base: Path, image: Path | None, stems: list[str]) -> list[tuple[str, Copy]]:
+    """The remaster with placeholders, written nowhere: the copies before the index."""
     from hostiso.media import fastcopy, installer
 
     hosts = [installer.HostEntry(s, "/dev/sda", False, (), b"{}") for s in sorted(set(stems))]
     placeholder = installer.Image(image, "0" * 128) if image is not None else None
-    made: list[Copy] = []
+    plan: list[tuple[str, Copy]] = []
     with installer.opened(base) as iso:
         installer.assemble(iso, base, hosts, "#\n", placeholder, PLACEHOLDER_LABEL)
         index = iso.get_record(rr_path="/hostiso/index")
         limit = index.extent_location() * installer.SECTOR
-        with fastcopy.copying(_helper(fd, limit, made, stop)):
+        with fastcopy.copying(_planner(limit, plan)):
             iso.write_fp(_Sink(), blocksize=1 << 20)
-    return made
+    return plan
 
 
-def _helper(
-    fd: int, limit: int, made: list[Copy], stop: threading.Event
+def _planner(
+    limit: int, plan: list[tuple[str, Copy]]
 ) -> Callable[[int, int, BinaryIO, IO[Any]], Generator[int, None, None]]:
     from hostiso.media import fastcopy
 
@@ -215,13 +208,42 @@ def _helper(
     ) -> Generator[int, None, None]:
         src, dst = infp.tell(), outfp.tell()
         source = fastcopy.fileno(infp)
-        if source is not None and data_length >= MIN_AHEAD and dst + data_length <= limit:
-            key = fastcopy.fd_key(source)
-            if fastcopy.copy_range(source, fd, data_length, src, dst, stop):
-                raise _Incomplete
-            made.append(fastcopy.Copy(key, src, dst, data_length))
+        name = getattr(infp, "name", None)
+        big = data_length >= MIN_AHEAD and dst + data_length <= limit
+        if big and source is not None and isinstance(name, str):
+            plan.append((name, fastcopy.Copy(fastcopy.fd_key(source), src, dst, data_length)))
         infp.seek(src + data_length)
         outfp.seek(dst + data_length)
         yield data_length
 
     return helper
+
+
+def _prefill(plan: list[tuple[str, Copy]], tmp: Path, stop: threading.Event) -> Prefilled | None:
+    """Make the planned copies into a new ``tmp`` (in a thread)."""
+    from hostiso.media.fastcopy import Done
+    from hostiso.media.installer import Prefilled
+
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return None
+    try:
+        made = [copy for name, copy in plan if _copy(name, copy, fd, stop)]
+    except (OSError, _Incomplete):  # bytes no copy accounts for: the write starts anew
+        made = []
+    finally:
+        os.close(fd)
+    return Prefilled(tmp, Done(frozenset(made)))
+
+
+def _copy(name: str, copy: Copy, fd: int, stop: threading.Event) -> bool:
+    """Make one copy; False (nothing written) when the file is not the one planned."""
+    from hostiso.media import fastcopy
+
+    with open(name, "rb") as f:
+        if fastcopy.fd_key(f.fileno()) != copy.source:
+            return False
+        if fastcopy.copy_range(f.fileno(), fd, copy.length, copy.src, copy.dst, stop):
+            raise _Incomplete
+    return True
