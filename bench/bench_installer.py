@@ -10,9 +10,9 @@ isolinux, Flatcar's layout) and a fleet of N hosts, then alternates, RUNS times:
 
 * ``cp IMAGE COPY`` and ``cp --sparse=never ISO COPY`` (the image; all the bytes of
   the installer ISO).  Plain ``cp`` finds the ISO's holes (pycdlib seeks over its
-  padding) and then copies it with read and write through user space, about
-  twice the time of the kernel's copy_file_range that ``--sparse=never`` uses:
-  the budget is set by the faster of the two copies, ``cp`` below;
+  padding) and copies it with read and write through user space;
+  ``--sparse=never`` copies it with copy_file_range, as the image.  The budget
+  is set by the faster of the two copies, ``cp`` below;
 * ``write_installer`` alone, timed inside a Python process (the remaster: no
   start-up, imports or fleet; the part that grows with the image);
 * ``hostiso installer`` with the image digest cached (the digest of an unchanged
@@ -21,9 +21,11 @@ isolinux, Flatcar's layout) and a fleet of N hosts, then alternates, RUNS times:
   image: it hashes the image, SHA-512, while it copies it);
 * with ``--signed`` and gpg: the same with ``IMAGE.sig`` checked by gpgv.
 
-Each command runs twice per round: with the page cache warm, and cold (``sync``,
-then ``echo 3 > /proc/sys/vm/drop_caches`` before it: the image and the base are
-read from the disk, as after a download or a reboot; root only, else said so).
+The rounds run with the page cache warm, then cold (``echo 3 >
+/proc/sys/vm/drop_caches`` before each command: the image and the base are read
+from the disk, as after a download or a reboot; root only, else said so); warm
+first, since warm copies ran slower after a cold round here.  Before each timed
+command the disk is synced (untimed), so no writeback of an earlier run lands in it.
 Every run writes a new file (earlier outputs are removed, untimed: replacing a
 500 MB file costs ext4 a writeback).  Each figure is the median: wall seconds,
 CPU seconds (user + system, the process and its threads) and peak RSS (``wait4``).
@@ -32,7 +34,7 @@ memory.  The hostiso process adds a fixed ~0.25 s of CPU (Python start-up, the
 pipeline's imports, loading and compiling the fleet) that does not grow with the
 image: the copy (the kernel's, as ``cp``), the hash and gpgv start with the
 command in threads and run meanwhile, so with a core free the fixed part is
-hidden behind the copy.  A new image is hashed (SHA-512, 0.5-1 GB/s on one core),
+hidden behind the copy.  A new image is hashed (SHA-512, 0.4-1 GB/s on one core),
 which alone takes longer than ``cp``: that case is shown, not held to the budget.
 The machine's load is printed: other processes on the cores stretch every figure.
 """
