@@ -137,6 +137,9 @@ def test_a_host_with_errors_or_no_device_writes_nothing(fleet: Path, base: Path)
         "required on the installer) [missing-install-device]",
     ]
     assert not (fleet / "out").exists()
+    (fleet / "out").mkdir()  # where the image is copied ahead: nothing may be left
+    assert installer(fleet, base)[0] == 1
+    assert list((fleet / "out").iterdir()) == []
     rc, _, err = installer(fleet, base, "a", "nope")
     assert heads(err) == [
         "configs/nope.yaml:1:1: error: no host file configs/nope.yaml [no-such-host]"
@@ -179,7 +182,7 @@ def test_the_digest_is_kept_for_an_unchanged_image(
     assert installer(fleet, base)[0] == 0
     assert (fleet / "build" / ".installer-image-digests").stat().st_mode & 0o777 == 0o600
 
-    def no_hashing(path: Path) -> str:
+    def no_hashing(path: Path, *_: object) -> str:
         raise AssertionError("hashed again")
 
     monkeypatch.setattr(image, "sha512_file", no_hashing)

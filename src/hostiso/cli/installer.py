@@ -8,6 +8,7 @@ Ignition config, the OS image and an install script.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from hostiso.cli.io import (
 )
 
 if TYPE_CHECKING:
+    from hostiso.media.installer_ahead import Ahead
     from hostiso.pipeline.installer import InstallerResult
 
 HELP = "write one unattended installer ISO for the fleet (or HOST...)"
@@ -53,15 +55,47 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    from hostiso.load.fleet import Layout
-    from hostiso.pipeline.installer import InstallerOptions, installer
-
     epoch = source_date_epoch(io.env)
     if isinstance(epoch, str):
         io.stderr.write(f"hostiso: error: {epoch}\n")
         return USAGE_EXIT
     if not check_root(args.root, io):
         return USAGE_EXIT
+    ahead = _ahead(args)
+    try:
+        return _run(args, io, epoch, ahead)
+    finally:
+        ahead.close()
+
+
+def _ahead(args: argparse.Namespace) -> Ahead:
+    """The image's digest and copy, started before the pipeline is even imported."""
+    from hostiso.media.image import DIGEST_CACHE
+    from hostiso.media.installer_ahead import Ahead
+
+    root = FsPath(args.root)
+    return Ahead(
+        FsPath(args.base),
+        FsPath(args.image) if args.image else None,
+        FsPath(args.output),
+        args.hosts or _host_stems(root / "configs"),
+        root / args.build_dir / DIGEST_CACHE,
+        FsPath(args.image_key) if args.image_key else None,
+    )
+
+
+def _host_stems(configs: FsPath) -> list[str]:
+    """The hosts the installer will likely hold (a wrong guess costs time, not bytes)."""
+    try:
+        return [n[:-5] for n in os.listdir(configs) if n.endswith(".yaml") and n[0] != "."]
+    except OSError:
+        return []
+
+
+def _run(args: argparse.Namespace, io: IO, epoch: int, ahead: Ahead) -> int:
+    from hostiso.load.fleet import Layout
+    from hostiso.pipeline.installer import InstallerOptions, installer
+
     root = FsPath(args.root)
     options = InstallerOptions(
         base=FsPath(args.base),
@@ -71,6 +105,7 @@ def run(args: argparse.Namespace, io: IO) -> int:
         spec=args.spec,
         epoch=epoch,
         build_dir=root / args.build_dir,
+        ahead=ahead,
     )
     try:
         make_dirs(options.build_dir)

@@ -11,9 +11,10 @@ checks the bytes it reads.
 When ``IMAGE.DIGESTS`` (Flatcar publishes one per image, Gentoo's format:
 ``# SHA512 HASH`` then ``HEX  NAME``) sits next to the image, its SHA-512 must
 match.  With a detached signature (``IMAGE.sig``) and a keyring, ``gpgv``
-checks the signature, reading the image while it is hashed; an ASCII-armored
-key (Flatcar ships ``Flatcar_Image_Signing_Key.asc``) is de-armored first,
-since gpgv reads binary keyrings only.
+checks the signature (:class:`Gpgv`, in the background while the image is
+hashed and copied); an ASCII-armored key (Flatcar ships
+``Flatcar_Image_Signing_Key.asc``) is de-armored first, since gpgv reads
+binary keyrings only.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 
 from hostiso.media.errors import MediaError
 
+DIGEST_CACHE = ".installer-image-digests"
+"""The digest cache's name in the build directory."""
 CHUNK = 1 << 20
 CACHE_ENTRIES = 8
 MAX_DIGESTS_FILE = 1 << 20
@@ -47,24 +50,44 @@ def stat_key(path: Path) -> str:
 
 def image_sha512(path: Path, cache: Path | None = None) -> str:
     """The image's SHA-512 (hex), from the cache when the file is unchanged."""
-    key = stat_key(path)
-    entries = _read_cache(cache)
-    hit = entries.get(str(path.resolve()))
-    if hit is not None and hit[0] == key:
-        return hit[1]
-    digest = sha512_file(path)
-    if stat_key(path) != key:
-        raise MediaError("image-changed", str(path), "the image changed while it was read")
-    _write_cache(cache, entries, str(path.resolve()), key, digest)
+    hit = cached_sha512(path, cache)
+    if hit is not None:
+        return hit
+    key, digest = fresh_sha512(path)
+    remember(cache, path, key, digest)
     return digest
 
 
-def sha512_file(path: Path) -> str:
+def cached_sha512(path: Path, cache: Path | None) -> str | None:
+    """The digest the cache holds for the file as it is now, if any."""
+    hit = _read_cache(cache).get(str(path.resolve()))
+    return hit[1] if hit is not None and hit[0] == stat_key(path) else None
+
+
+def fresh_sha512(path: Path, stop: threading.Event | None = None) -> tuple[str, str]:
+    """(:func:`stat_key`, SHA-512) read from the file; MediaError when it changed meanwhile."""
+    key = stat_key(path)
+    digest = sha512_file(path, stop)
+    if stat_key(path) != key:
+        raise MediaError("image-changed", str(path), "the image changed while it was read")
+    return key, digest
+
+
+def sha512_file(path: Path, stop: threading.Event | None = None) -> str:
+    """The file's SHA-512 (hashlib lets other threads run while it hashes);
+    a stopped hash is ``""``."""
     h = hashlib.sha512()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
+            if stop is not None and stop.is_set():
+                return ""
             h.update(chunk)
     return h.hexdigest()
+
+
+def remember(cache: Path | None, path: Path, key: str, digest: str) -> None:
+    """Keep the digest for the next build (the last CACHE_ENTRIES images)."""
+    _write_cache(cache, _read_cache(cache), str(path.resolve()), key, digest)
 
 
 def _read_cache(cache: Path | None) -> dict[str, list[str]]:
@@ -139,26 +162,43 @@ def _sha512_in_digests(digests: Path, name: str) -> str | None:
 # --- signatures --------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def signature_check(image: Path, signature: Path, keyring: Path) -> Iterator[None]:
-    """Run ``gpgv`` on the image while the body runs (it hashes the image too);
-    raise MediaError at the end when the signature is not good."""
-    gpgv = shutil.which("gpgv")
-    if gpgv is None:
-        raise MediaError("image-signature", str(signature), "gpgv is not installed")
-    with tempfile.TemporaryDirectory(prefix="hostiso-gpgv-") as home:
-        ring = _binary_keyring(keyring, Path(home))
+class Gpgv:
+    """``gpgv`` checking the image's detached signature in the background."""
+
+    def __init__(self, image: Path, signature: Path, keyring: Path) -> None:
+        gpgv = shutil.which("gpgv")
+        if gpgv is None:
+            raise MediaError("image-signature", str(signature), "gpgv is not installed")
+        self.signature = signature
+        self._home = tempfile.TemporaryDirectory(prefix="hostiso-gpgv-")
+        home = self._home.name
+        try:
+            ring = _binary_keyring(keyring, Path(home))
+        except BaseException:
+            self._home.cleanup()
+            raise
         argv = [gpgv, "--homedir", home, "--keyring", str(ring), str(signature), str(image)]
-        proc = subprocess.Popen(
+        self._proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
+
+    def finish(self) -> None:
+        """Wait for gpgv; MediaError when the signature is not good."""
         try:
-            yield
+            out, _ = self._proc.communicate()
         finally:
-            out, _ = proc.communicate()
-    if proc.returncode != 0:
-        said = " ".join(out.decode("utf-8", "replace").split())[-400:]
-        raise MediaError("image-signature", str(signature), f"gpgv rejects the signature: {said}")
+            self._home.cleanup()
+        if self._proc.returncode != 0:
+            said = " ".join(out.decode("utf-8", "replace").split())[-400:]
+            raise MediaError(
+                "image-signature", str(self.signature), f"gpgv rejects the signature: {said}"
+            )
+
+    def stop(self) -> None:
+        """No answer is wanted any more."""
+        self._proc.kill()
+        self._proc.communicate()
+        self._home.cleanup()
 
 
 def _binary_keyring(keyring: Path, home: Path) -> Path:

@@ -43,7 +43,7 @@ from pycdlib.pycdlibexception import PyCdlibException
 
 from hostiso.media import isolinux
 from hostiso.media.errors import MediaError
-from hostiso.media.fastcopy import kernel_copy
+from hostiso.media.fastcopy import Done, kernel_copy
 from hostiso.media.image import stat_key
 from hostiso.media.iso import pinned_clock
 
@@ -80,6 +80,14 @@ class Image:
     stat_key: str = ""
     """:func:`hostiso.media.image.stat_key` when the digest was taken: the ISO is
     not written if the file changed since."""
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    """The temporary output file, and the file data already copied into it."""
+
+    path: Path
+    done: Done
 
 
 @dataclass(frozen=True)
@@ -140,21 +148,38 @@ def volume_label(index: str, image: Image | None) -> str:
 
 
 def write_installer(
-    base: Path, hosts: Sequence[HostEntry], image: Image | None, output: Path, epoch: int
+    base: Path,
+    hosts: Sequence[HostEntry],
+    image: Image | None,
+    output: Path,
+    epoch: int,
+    ahead: Prefilled | None = None,
 ) -> Written:
-    """Write the installer ISO to ``output``; raise MediaError for an unusable base or image."""
-    _check_names(hosts, image)
+    """Write the installer ISO to ``output``; raise MediaError for an unusable base or image.
+
+    ``ahead``: the temporary file with file data already copied to its place
+    (:mod:`hostiso.media.installer_ahead`); it becomes the output.
+    """
     index = index_text(sorted(hosts, key=lambda h: h.stem))
     label = volume_label(index, image)
-    with _opened(base) as iso, pinned_clock(epoch):
-        base_label = _volume_id(iso)
-        _check_isolinux(iso, base)
-        _rewrite_config(iso, base, label)
-        _add_hostiso(iso, sorted(hosts, key=lambda h: h.stem), index, image)
-        _set_label(iso, label)
-        size = _write_atomic(iso, output, image)
+    with opened(base) as iso, pinned_clock(epoch):
+        base_label = assemble(iso, base, hosts, index, image, label)
+        size = _write_atomic(iso, output, image, ahead)
         usb = iso.isohybrid_mbr is not None
     return Written(label, size, base_label, usb)
+
+
+def assemble(
+    iso: Any, base: Path, hosts: Sequence[HostEntry], index: str, image: Image | None, label: str
+) -> str:
+    """Make the opened base the installer (in memory); the base's volume label."""
+    _check_names(hosts, image)
+    base_label = _volume_id(iso)
+    _check_isolinux(iso, base)
+    _rewrite_config(iso, base, label)
+    _add_hostiso(iso, sorted(hosts, key=lambda h: h.stem), index, image)
+    _set_label(iso, label)
+    return base_label
 
 
 def _check_names(hosts: Sequence[HostEntry], image: Image | None) -> None:
@@ -175,7 +200,7 @@ def _check_names(hosts: Sequence[HostEntry], image: Image | None) -> None:
 
 
 @contextmanager
-def _opened(base: Path) -> Iterator[Any]:
+def opened(base: Path) -> Iterator[Any]:
     iso = pycdlib.PyCdlib()
     try:
         iso.open(str(base))
@@ -309,22 +334,51 @@ def _set_label(iso: Any, label: str) -> None:
         iso.joliet_vd.volume_identifier = (label + " " * 16).encode("utf-16_be")[:32]
 
 
-def _write_atomic(iso: Any, output: Path, image: Image | None) -> int:
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _write_atomic(iso: Any, output: Path, image: Image | None, ahead: Prefilled | None) -> int:
+    tmp = temporary(output)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            with kernel_copy():
-                iso.write_fp(fh, blocksize=1 << 20)
-            fh.flush()
-            size = os.fstat(fh.fileno()).st_size
+        written = _write_ahead(iso, ahead) if ahead is not None else None
+        if written is None:
+            written = _write_new(iso, tmp)
+        size = written.stat().st_size
         if image is not None and image.stat_key and stat_key(image.path) != image.stat_key:
             raise MediaError(
                 "image-changed", str(image.path), "the image changed while it was read"
             )
-        os.replace(tmp, output)
+        os.replace(written, output)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        if ahead is not None:
+            ahead.path.unlink(missing_ok=True)
         raise
     return size
+
+
+def temporary(output: Path) -> Path:
+    """The file the ISO is written to before it is renamed to ``output``."""
+    return output.with_name(f".{output.name}.{os.getpid()}.tmp")
+
+
+def _write_ahead(iso: Any, ahead: Prefilled) -> Path | None:
+    """Write into the file the copies were made in, or None when a copy was not
+    found at its place (its bytes are no part of the output: the file is
+    removed, and the ISO written anew)."""
+    if ahead.done.copies:
+        with open(ahead.path, "r+b") as fh, kernel_copy(ahead.done):
+            os.fchmod(fh.fileno(), 0o600)
+            iso.write_fp(fh, blocksize=1 << 20)
+        if ahead.done.all_used:
+            return ahead.path
+    ahead.path.unlink(missing_ok=True)
+    return None
+
+
+def _write_new(iso: Any, tmp: Path) -> Path:
+    """A new file, never one truncated: ext4 starts writing a file out when one
+    truncated to nothing is closed (auto_da_alloc), which costs as much as the copy."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        os.fchmod(fh.fileno(), 0o600)
+        with kernel_copy():
+            iso.write_fp(fh, blocksize=1 << 20)
+    return tmp

@@ -18,6 +18,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 from hostiso.check.rules.install import no_match_diagnostic
 from hostiso.derive.etcd import tls
@@ -33,7 +34,10 @@ from hostiso.media.installer import NAME_RE, HostEntry, Image, Written, write_in
 from hostiso.pipeline.steps import load_checked
 from hostiso.util import fsutil
 
-DIGEST_CACHE = ".installer-image-digests"
+if TYPE_CHECKING:
+    from hostiso.media.installer_ahead import Ahead
+
+DIGEST_CACHE = images.DIGEST_CACHE
 SELECTION_CODES = frozenset({"install-no-match"})
 """Rule findings that depend on which hosts go on the ISO: re-checked here."""
 
@@ -48,6 +52,8 @@ class InstallerOptions:
     """As ``hostiso build --spec``: None compiles each host for its own pin."""
     epoch: int = 0
     build_dir: FsPath = FsPath("build")
+    ahead: Ahead | None = None
+    """The image's digest, signature check and copy, started with the command."""
 
 
 @dataclass
@@ -87,8 +93,9 @@ def _write(entries: list[HostEntry], options: InstallerOptions, result: Installe
         with _checked_image(options, result) as image:
             result.image = image
             options.output.parent.mkdir(parents=True, exist_ok=True)
+            prefilled = options.ahead.prefilled() if options.ahead else None
             result.written = write_installer(
-                options.base, entries, image, options.output, options.epoch
+                options.base, entries, image, options.output, options.epoch, prefilled
             )
             if not result.written.usb:
                 result.diagnostics.append(_no_usb(options.base))
@@ -204,18 +211,29 @@ def _checked_image(options: InstallerOptions, result: InstallerResult) -> Iterat
     if not path.is_file():
         raise MediaError("image-missing", str(path), "no such image file")
     signature = path.with_name(path.name + ".sig")
-    cache = options.build_dir / DIGEST_CACHE
-    with _signature(path, signature, options.image_key, result):
-        key = images.stat_key(path)
-        digest = images.image_sha512(path, cache)
+    with _signature(path, signature, options, result):
+        key, digest = _digest(path, options)
     images.check_digests_file(path, digest)
     yield Image(path, digest, key)
 
 
+def _digest(path: FsPath, options: InstallerOptions) -> tuple[str, str]:
+    """(stat key, SHA-512) of the image: from the cache, hashed ahead or now."""
+    cache = options.build_dir / DIGEST_CACHE
+    ahead = options.ahead.digest() if options.ahead else None
+    if ahead is None:
+        return images.stat_key(path), images.image_sha512(path, cache)
+    key, digest, cached = ahead
+    if not cached:
+        images.remember(cache, path, key, digest)
+    return key, digest
+
+
 @contextlib.contextmanager
 def _signature(
-    path: FsPath, signature: FsPath, key: FsPath | None, result: InstallerResult
+    path: FsPath, signature: FsPath, options: InstallerOptions, result: InstallerResult
 ) -> Iterator[None]:
+    key = options.image_key
     if key is None:
         if signature.is_file():
             message = f"{signature.name} is not checked: give --image-key KEYRING to check it"
@@ -228,5 +246,10 @@ def _signature(
         raise MediaError(
             "image-signature", str(signature), "--image-key is given but there is no signature file"
         )
-    with images.signature_check(path, signature, key):
+    check = (options.ahead.gpgv() if options.ahead else None) or images.Gpgv(path, signature, key)
+    try:
         yield
+    except BaseException:
+        check.stop()
+        raise
+    check.finish()
