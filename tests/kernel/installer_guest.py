@@ -6,11 +6,13 @@
   ``isolinux/isolinux.cfg`` = ``INCLUDE /syslinux/syslinux.cfg``, the label in
   ``syslinux/syslinux.cfg`` with ``kernel /flatcar/vmlinuz`` and ``append
   initrd=/flatcar/cpio.gz flatcar.autologin``, made with Flatcar's mkisofs
-  flags and ``isohybrid``.  The one addition is ``serial 0 115200`` so the
-  test sees isolinux's prompt and can answer it (and, on the kernel command
-  line, the serial console, ``panic=-1`` and ``no_timer_check``: under
-  software emulation on a loaded host the kernel's check that the timer
-  interrupt works can miss it and panic).
+  flags and ``isohybrid``.  The additions are for the test: ``serial 0
+  115200`` so it sees isolinux's prompt and can answer it; ``timeout 100``,
+  10 s to answer on a loaded machine (the tests press Enter for the default
+  label rather than wait); on the kernel command line the serial console,
+  ``panic=-1`` and ``no_timer_check`` (under software emulation on a loaded
+  host the kernel's check that the timer interrupt works can miss it and
+  panic).
 * :func:`build_initramfs`: ``/flatcar/cpio.gz``: busybox, the kernel modules
   the guest needs, util-linux ``blkid``, ``installer_init.sh`` as ``/init``
   and the stand-in ``flatcar-install`` and ``systemctl``.
@@ -65,7 +67,7 @@ SYSLINUX_CFG = """\
 serial 0 115200
 default flatcar
 prompt 1
-timeout 15
+timeout 100
 
 label flatcar
   menu default

@@ -143,24 +143,30 @@ def runs(lab: Lab) -> dict[str, Run]:
     blank = bytes(DISK_SIZE)
     stick = lab.root / "stick.img"
     shutil.copyfile(lab.iso, stick)  # dd if=installer.iso of=/dev/sdX
-    way_in = [g.Answer("@@LIVE-LOGIN", WAY_IN, 1.0)]
-    cd = {"iso": lab.iso}
+    # Enter at isolinux's prompt boots the default label at once (late, the
+    # prompt's timeout boots the same one); 'manual' has the whole timeout
+    enter = g.Answer("boot:", "\r")
+    way_in = g.Answer("@@LIVE-LOGIN", WAY_IN, 1.0)
+    cd = {"iso": lab.iso, "answers": [enter]}
     scenarios = {
         "install": (blank, {**cd, "mac": MAC_A}),
-        "no-match": (blank, {**cd, "mac": MAC_NONE, "answers": way_in}),
-        "partitioned": (lab.foreign, {**cd, "mac": MAC_A, "answers": way_in}),
+        "no-match": (blank, {**cd, "mac": MAC_NONE, "answers": [enter, way_in]}),
+        "partitioned": (lab.foreign, {**cd, "mac": MAC_A, "answers": [enter, way_in]}),
         "manual": (
             blank,
-            {**cd, "mac": MAC_A, "answers": [g.Answer("boot:", "manual\r"), *way_in]},
+            {**cd, "mac": MAC_A, "answers": [g.Answer("boot:", "manual\r"), way_in]},
         ),
-        "usb": (lab.foreign, {"stick": stick, "mac": MAC_NONE, "serial": SERIAL_B}),
+        "usb": (
+            lab.foreign,
+            {"stick": stick, "mac": MAC_NONE, "serial": SERIAL_B, "answers": [enter]},
+        ),
     }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {n: pool.submit(_boot, lab, n, d, **kw) for n, (d, kw) in scenarios.items()}
         # the second boot of the disk 'install' wrote: queued once that one is
         # done, it runs beside the last of the others (three rounds of two)
         installed = futures["install"].result().disk
-        again = {"iso": lab.iso, "mac": MAC_A}
+        again = {**cd, "mac": MAC_A}
         futures["again"] = pool.submit(_boot, lab, "again", installed, **again)
         return {name: future.result() for name, future in futures.items()}
 
