@@ -135,7 +135,9 @@ def test_eject(fleet: Path, libvirtd: Libvirtd) -> None:
 
 
 def test_reset_starts_the_domain(fleet: Path, libvirtd: Libvirtd) -> None:
-    rc, out, _err = run(["attach", "vm1", "--reset"], fleet)
+    # virsh start waits for QEMU to come up: seconds on a loaded machine, and a
+    # start that timed out is not one to retry
+    rc, out, _err = run(["attach", "vm1", "--reset", "--timeout", "300"], fleet)
     try:
         assert rc == 0, out
         assert out.endswith("; started\n")
