@@ -373,7 +373,7 @@ def _run(argv: list[str], answers: Sequence[Answer], timeout: float) -> Boot:
     if code is None:
         proc.kill()
     proc.wait()
-    reader.join(5)
+    reader.join(120)  # returns at EOF, which comes once QEMU is gone
     console = b"".join(chunks).decode("utf-8", "replace").replace("\r", "")
     return Boot(console, code, time.monotonic() - start)
 
