@@ -150,11 +150,29 @@ def test_quirks_were_met(attached: tuple[int, str, str], proxy: Proxy) -> None:
     assert f"/redfish/v1/Managers/{system_id(6)}" in gets
 
 
-def test_eject(fleet: Path, emulator: Emulator, attached: tuple[int, str, str]) -> None:
-    rc, out, err = run(["attach", "n1", "--eject"], fleet)
+def test_eject(
+    tmp_path: Path, fleet: Path, emulator: Emulator, proxy: Proxy, served: object
+) -> None:
+    """On a system of its own: the module's attached systems keep their media
+    for the other tests, in whatever order they run."""
+    write_fleet(
+        tmp_path,
+        {
+            "overlays/all.yaml": LOGIN,
+            "secrets/bmc/pw": PASSWORD + "\n",
+            "configs/n1.yaml": _host(8, proxy.url),
+        },
+    )
+    (tmp_path / "secrets/bmc/pw").chmod(0o600)
+    _copy_isos(fleet, tmp_path, "n1")
+    rc, out, err = run(["attach", "--url-base", served.url], tmp_path)  # type: ignore[attr-defined]
+    assert rc == 0, (out, err)
+    cd = f"/redfish/v1/Systems/{system_id(8)}/VirtualMedia/Cd"
+    assert emulator.get(cd)[1]["Inserted"] is True
+    rc, out, err = run(["attach", "n1", "--eject"], tmp_path)
     assert rc == 0, err
     assert _lines(out)["n1"].startswith("ok: ejected from ")
-    _, media = emulator.get(f"/redfish/v1/Systems/{system_id(1)}/VirtualMedia/Cd")
+    _, media = emulator.get(cd)
     assert media["Inserted"] is False
     assert not media["Image"]
 
