@@ -16,8 +16,8 @@ Each example is a small realistic fleet with a few mutations (see
   and :data:`MAX_RSS`.
 
 ``make test`` runs :func:`test_fuzz` with a fixed derandomized seed and no
-example database (the same :data:`QUICK` examples every time, about 40 s on
-2 idle cores, ``HOSTISO_FUZZ_QUICK`` to change);
+example database (the same :data:`QUICK` examples every time, about 50 s of CPU;
+``HOSTISO_FUZZ_QUICK`` to change);
 ``make fuzz`` runs :func:`test_fuzz_long` with fresh seeds
 (``HOSTISO_FUZZ_EXAMPLES``, default 300).
 """
