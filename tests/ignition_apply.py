@@ -53,7 +53,7 @@ def unavailable() -> str | None:
     for tool in ("unshare", "mount", "useradd", "groupadd", "chroot"):
         if shutil.which(tool) is None:
             return f"{tool} missing"
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=30)
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=300)
     if probe.returncode != 0:
         return "no private mount namespace here (unshare -m): cannot bind /usr for useradd"
     return None
@@ -80,7 +80,7 @@ def _prepare(work: Path, groups: tuple[str, ...] = ()) -> Path:
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:
-    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise AssertionError(f"{args[0]} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     return done.stdout

@@ -128,16 +128,21 @@ def test_pki_status_lists_certificates(tmp_path: Path) -> None:
         "no certificates (run `hostiso pki init` or build the fleet)\n"
     )
     root = tls_fleet(tmp_path)
+    before = datetime.now(UTC)
     build_ok(root)
     rc, out, _err = run(["pki", "status"], root)
+    after = datetime.now(UTC)
     assert rc == 0
     lines = out.splitlines()
     assert len(lines) == 11
-    year = datetime.now(UTC) + timedelta(days=365)
-    ca_expiry = datetime.now(UTC) + timedelta(days=3650)
-    assert lines[0] == f"ca.crt: CA; SANs: -; expires {ca_expiry:%Y-%m-%d} (3649 days left)"
-    assert lines[2] == (
+
+    def dates(days: int) -> set[str]:  # the build may straddle midnight (UTC)
+        return {f"{t + timedelta(days=days):%Y-%m-%d}" for t in (before, after)}
+
+    assert lines[0] in {f"ca.crt: CA; SANs: -; expires {d} (3649 days left)" for d in dates(3650)}
+    assert lines[2] in {
         "ctl-1-peer.crt: CN=ctl-1; SANs: ctl-1, localhost, 10.0.0.11, 127.0.0.1; "
-        f"expires {year:%Y-%m-%d} (364 days left)"
-    )
+        f"expires {d} (364 days left)"
+        for d in dates(365)
+    }
     assert lines[10].startswith("w-1-client.crt: CN=w-1; SANs: w-1; expires ")

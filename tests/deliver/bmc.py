@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,7 +47,15 @@ def system_id(number: int) -> str:
     return str(uuid.UUID(int=number))
 
 
-def wait_port(port: int, proc: subprocess.Popen[Any], seconds: float = 30.0) -> None:
+STARTUP = 120.0
+"""Seconds a server may take to listen: sushy-emulator imports Flask and more,
+slowly on a loaded 2-core machine."""
+TRIES = 3
+"""Servers started on a port :func:`free_port` found: another process may bind
+it between that probe and the server's own bind; then a fresh port is tried."""
+
+
+def wait_port(port: int, proc: subprocess.Popen[Any], seconds: float = STARTUP) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -55,7 +64,33 @@ def wait_port(port: int, proc: subprocess.Popen[Any], seconds: float = 30.0) -> 
             if s.connect_ex((LOCAL, port)) == 0:
                 return
         time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {LOCAL}:{port}")
+    raise RuntimeError(f"nothing listens on {LOCAL}:{port} after {seconds:g} s")
+
+
+def listening(
+    spawn: Callable[[int], subprocess.Popen[bytes]], log: Callable[[int], Path]
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """``spawn(port)`` on a free port until it listens: (port, process).
+
+    A process that exits before it listens (the port was taken in between)
+    is started again on another port; the failure names the server's log."""
+    problem = ""
+    for _ in range(TRIES):
+        port = free_port()
+        proc = spawn(port)
+        try:
+            wait_port(port, proc)
+        except RuntimeError as exc:
+            exited = proc.poll() is not None
+            stop(proc)
+            tail = log(port).read_text(errors="replace")[-2000:] if log(port).exists() else ""
+            problem = f"{exc}; {log(port)} ends:\n{tail}"
+            if exited:
+                continue
+            break  # alive but deaf: another try would not help
+        else:
+            return port, proc
+    raise RuntimeError(problem)
 
 
 def stop(proc: subprocess.Popen[Any]) -> None:
@@ -99,20 +134,29 @@ class Emulator:
 
         binary = emulator_binary()
         assert binary is not None, "sushy-tools is a test dependency"
-        self.port = free_port()
         self.downloads.mkdir(parents=True, exist_ok=True)
         digest = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
         htpasswd = self.workdir / "htpasswd"
         htpasswd.write_text(f"{USER}:{digest}\n")
-        config = self.workdir / "emulator.conf"
-        config.write_text(self._config(htpasswd))
         env = {**os.environ, "TMPDIR": str(self.downloads)}
-        log = open(self.workdir / "emulator.log", "wb")  # noqa: SIM115 (lives with the process)
-        self.proc = subprocess.Popen(
-            [binary, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT, env=env
-        )
-        wait_port(self.port, self.proc)
+
+        def spawn(port: int) -> subprocess.Popen[bytes]:
+            self.port = port
+            config = self.workdir / "emulator.conf"
+            config.write_text(self._config(htpasswd))
+            with self._log(port).open("wb") as log:  # the child keeps its own copy
+                return subprocess.Popen(
+                    [binary, "--config", str(config)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                )
+
+        self.port, self.proc = listening(spawn, self._log)
         return self
+
+    def _log(self, port: int) -> Path:
+        return self.workdir / f"emulator-{port}.log"
 
     def _config(self, htpasswd: Path) -> str:
         systems = [
@@ -144,7 +188,7 @@ class Emulator:
 
     def get(self, path: str, *, auth: bool = True) -> tuple[int, Any]:
         """GET a Redfish path straight from the emulator: (status, JSON)."""
-        conn = http.client.HTTPConnection(LOCAL, self.port, timeout=10)
+        conn = http.client.HTTPConnection(LOCAL, self.port, timeout=60)
         headers = {"Authorization": _basic(USER, PASSWORD)} if auth else {}
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
@@ -323,10 +367,15 @@ class Served:
 
 def start_serve(root: Path, *extra: str) -> Served:
     """``hostiso serve --bind 127.0.0.1:PORT`` in *root*, as a process."""
-    port = free_port()
-    log = root / f"serve-{port}.log"
-    command = [sys.executable, "-m", "hostiso", "serve", "--bind", f"{LOCAL}:{port}", *extra]
-    handle = open(log, "wb")  # noqa: SIM115 (lives with the process)
-    proc = subprocess.Popen(command, cwd=root, stdout=handle, stderr=subprocess.STDOUT)
-    wait_port(port, proc)
-    return Served(proc, port, log)
+
+    def log(port: int) -> Path:
+        return root / f"serve-{port}.log"
+
+    def spawn(port: int) -> subprocess.Popen[bytes]:
+        bind = f"{LOCAL}:{port}"
+        command = [sys.executable, "-m", "hostiso", "serve", "--bind", bind, *extra]
+        with log(port).open("wb") as handle:  # the child keeps its own copy
+            return subprocess.Popen(command, cwd=root, stdout=handle, stderr=subprocess.STDOUT)
+
+    port, proc = listening(spawn, log)
+    return Served(proc, port, log(port))

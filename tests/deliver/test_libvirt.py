@@ -7,6 +7,8 @@ back with ``virsh dumpxml --inactive``.
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -135,10 +137,48 @@ def test_eject(fleet: Path, libvirtd: Libvirtd) -> None:
 
 
 def test_reset_starts_the_domain(fleet: Path, libvirtd: Libvirtd) -> None:
-    rc, out, _err = run(["attach", "vm1", "--reset"], fleet)
+    # virsh start waits for QEMU to come up: seconds on a loaded machine, and a
+    # start that timed out is not one to retry
+    rc, out, _err = run(["attach", "vm1", "--reset", "--timeout", "300"], fleet)
     try:
         assert rc == 0, out
         assert out.endswith("; started\n")
+        assert libvirtd.virsh("domstate", WITH_CD).stdout.strip() == "running"
+    finally:
+        libvirtd.virsh("destroy", WITH_CD, check=False)
+
+
+SLOW_FIRST_START = """#!/bin/sh
+# virsh, whose first 'start' starts the domain, then answers too late
+if [ "$4" = start ] && mkdir "$HOSTISO_TEST_MARK" 2>/dev/null; then
+    "$HOSTISO_TEST_VIRSH" "$@"
+    exec sleep 600 </dev/null >/dev/null 2>&1
+fi
+exec "$HOSTISO_TEST_VIRSH" "$@"
+"""
+
+
+def test_a_start_that_timed_out_but_went_through_is_done(
+    fleet: Path, libvirtd: Libvirtd, tmp_path: Path
+) -> None:
+    """The retry of a timed-out ``virsh start`` finds the domain running: started."""
+    wrapper = tmp_path / "bin" / "virsh"
+    wrapper.parent.mkdir()
+    wrapper.write_text(SLOW_FIRST_START)
+    wrapper.chmod(0o755)
+    env = {
+        "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
+        "HOSTISO_TEST_VIRSH": str(shutil.which("virsh")),
+        "HOSTISO_TEST_MARK": str(tmp_path / "started-once"),
+    }
+    argv = ["attach", "vm1", "--reset", "--timeout", "5", "--retries", "3", "--backoff", "0.05"]
+    rc, out, _err = run(argv, fleet, env=env)
+    try:
+        assert rc == 0, out
+        assert (tmp_path / "started-once").is_dir()
+        assert re.search(
+            r"; started; \d+ retr(y|ies) \(last: virsh start took longer than 5 s\)\n$", out
+        ), out
         assert libvirtd.virsh("domstate", WITH_CD).stdout.strip() == "running"
     finally:
         libvirtd.virsh("destroy", WITH_CD, check=False)

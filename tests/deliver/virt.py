@@ -106,7 +106,7 @@ class Libvirtd:
         self.procs.append(proc)
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # libvirtd probes QEMU first: slow when loaded
         while time.monotonic() < deadline:
             if self.virsh("version", check=False).returncode == 0:
                 return
@@ -122,7 +122,7 @@ class Libvirtd:
             ["virsh", "-q", "-c", self.uri, *args],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=300,
             check=check,
         )
 

@@ -65,7 +65,7 @@ def passwd(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
         [sys.executable, "-m", "hostiso", "passwd"],
         input=stdin,
         capture_output=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
 

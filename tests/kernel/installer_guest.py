@@ -6,8 +6,13 @@
   ``isolinux/isolinux.cfg`` = ``INCLUDE /syslinux/syslinux.cfg``, the label in
   ``syslinux/syslinux.cfg`` with ``kernel /flatcar/vmlinuz`` and ``append
   initrd=/flatcar/cpio.gz flatcar.autologin``, made with Flatcar's mkisofs
-  flags and ``isohybrid``.  The one addition is ``serial 0 115200`` so the
-  test sees isolinux's prompt and can answer it.
+  flags and ``isohybrid``.  The additions are for the test: ``serial 0
+  115200`` so it sees isolinux's prompt and can answer it; ``timeout 100``,
+  10 s to answer on a loaded machine (the tests press Enter for the default
+  label rather than wait); on the kernel command line the serial console,
+  ``panic=-1`` and ``no_timer_check`` (under software emulation on a loaded
+  host the kernel's check that the timer interrupt works can miss it and
+  panic).
 * :func:`build_initramfs`: ``/flatcar/cpio.gz``: busybox, the kernel modules
   the guest needs, util-linux ``blkid``, ``installer_init.sh`` as ``/init``
   and the stand-in ``flatcar-install`` and ``systemctl``.
@@ -62,12 +67,12 @@ SYSLINUX_CFG = """\
 serial 0 115200
 default flatcar
 prompt 1
-timeout 15
+timeout 100
 
 label flatcar
   menu default
   kernel /flatcar/vmlinuz
-  append initrd=/flatcar/cpio.gz flatcar.autologin console=ttyS0 panic=-1 quiet
+  append initrd=/flatcar/cpio.gz flatcar.autologin console=ttyS0 panic=-1 quiet no_timer_check
 """
 LINUX_FS = uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4")
 EFI_SYSTEM = uuid.UUID("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")
@@ -339,7 +344,8 @@ def run_guest(
         argv += ["-device", "usb-storage,drive=stick,bootindex=0"]
     boot = _run(argv, answers, timeout)
     if log is not None:
-        log.write_text(boot.console)
+        ended = f"exit status {boot.returncode}" if boot.returncode is not None else "killed"
+        log.write_text(f"{boot.console}\n[QEMU ran {boot.seconds:.1f} s: {ended}]\n")
     return boot
 
 
@@ -367,7 +373,7 @@ def _run(argv: list[str], answers: Sequence[Answer], timeout: float) -> Boot:
     if code is None:
         proc.kill()
     proc.wait()
-    reader.join(5)
+    reader.join(120)  # returns at EOF, which comes once QEMU is gone
     console = b"".join(chunks).decode("utf-8", "replace").replace("\r", "")
     return Boot(console, code, time.monotonic() - start)
 

@@ -3,7 +3,8 @@
 # puts in the stand-in base ISO (/flatcar/cpio.gz).
 #
 # It does, in small, what the real live system does for the installer:
-#   - udev: /dev/disk/by-label/LABEL links (libblkid's labels), kept up to date;
+#   - udev: /dev/disk/by-label/LABEL links (libblkid's labels) for devices as
+#     they appear;
 #   - systemd-run-generator: runs the systemd.run="..." command of /proc/cmdline
 #     once, split into words as ExecStart= splits them (only commands without
 #     $ ` \ or %, where sh's own splitting is the same), stdin /dev/null, then
@@ -30,11 +31,26 @@ while read -r mod; do
     insmod "/lib/modules/$mod" 2>/dev/null || say INSMOD-FAIL "$mod"
 done </modules.order
 
+# As udev does, a block device is probed when it appears (here: a name,
+# number or size not seen before: a CD's media or a USB stick's capacity
+# arriving, partitions re-read), not over and over: a probe holds the
+# device open, and the kernel refuses to re-read a disk's partition table
+# while one of its partitions is open (EBUSY).
+PROBED=
 by_label() {
     mkdir -p /dev/disk/by-label
     for dev in /sys/class/block/*; do
         name=${dev##*/}
-        label=$(blkid -p -o value -s LABEL "/dev/$name" 2>/dev/null) || continue
+        num= size=
+        read -r num 2>/dev/null <"$dev/dev"
+        read -r size 2>/dev/null <"$dev/size"
+        seen="$name:$num:$size"
+        case " $PROBED " in *" $seen "*) continue ;; esac
+        label=$(blkid -p -o value -s LABEL "/dev/$name" 2>/dev/null)
+        case $? in # 2: nothing (no label); others: the probe failed, try again
+            0 | 2) PROBED="$PROBED $seen" ;;
+            *) continue ;;
+        esac
         [ -n "$label" ] && [ ! -e "/dev/disk/by-label/$label" ] || continue
         ln -s "../../$name" "/dev/disk/by-label/$label"
     done

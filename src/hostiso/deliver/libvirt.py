@@ -13,7 +13,9 @@
   (``destroy`` then ``start``), so the new drive and boot order apply.
 
 virsh runs with ``LC_ALL=C`` and the per-call timeout; a connection failure
-(libvirtd restarting) or a timeout is transient and retried.
+(libvirtd restarting) or a timeout is transient and retried (a ``start`` or
+``destroy`` whose retry finds it done, because the try that timed out went
+through, has succeeded).
 """
 
 from __future__ import annotations
@@ -189,8 +191,23 @@ def _boot_once(virsh: Virsh, target: Libvirt, device: str) -> str:
 
 def _reset(virsh: Virsh, domain: str) -> str:
     if _running(virsh, domain):
-        virsh("destroy", domain)
-        virsh("start", domain)
+        _power(virsh, "destroy", domain)
+        _power(virsh, "start", domain)
         return "power-cycled (destroy, start)"
-    virsh("start", domain)
+    _power(virsh, "start", domain)
     return "started"
+
+
+DONE_ALREADY = {"start": "domain is already active", "destroy": "domain is not running"}
+"""What libvirt answers (in either case) a start (destroy) of a domain that runs (does not)."""
+
+
+def _power(virsh: Virsh, verb: str, domain: str) -> None:
+    """``virsh start`` or ``destroy``.  A try that timed out may have gone
+    through in libvirtd all the same: a retry that finds it done is done."""
+    before = len(virsh.retries)
+    try:
+        virsh(verb, domain)
+    except DeliverError as exc:
+        if len(virsh.retries) == before or DONE_ALREADY[verb] not in exc.message.lower():
+            raise
