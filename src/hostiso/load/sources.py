@@ -48,7 +48,7 @@ ALLOWED = "ASCII letters, digits, '.', '_', '-', '+' and '@' (not first: '.' or 
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a host file's stem or a group's name, or None."""
-    if NAME.fullmatch(name) and len(name.encode("utf-8", "replace")) <= MAX_NAME:
+    if len(name) <= MAX_NAME and NAME.fullmatch(name):  # ASCII: as many bytes as characters
         return None
     if not name:
         return "it is empty"

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from time import struct_time
 from typing import Any
 
-import pycdlib
 
 SECTOR = 2048
 LABEL_MAX = 16
@@ -182,7 +181,11 @@ def _iso9660_names(names: list[str]) -> dict[str, str]:
 def _pycdlib_image(
     entries: list[tuple[str, bytes]], label: str, epoch: int
 ) -> tuple[bytes, dict[str, tuple[Any, Any]]]:
-    """Build with pycdlib; return the image and each file's (ISO, Joliet) records."""
+    """Build with pycdlib; return the image and each file's (ISO, Joliet) records.
+
+    pycdlib is imported here, not with the module: a run that writes no ISO
+    (lint, inventory, a build whose layouts are known) never loads it."""
+    import pycdlib
     iso_names = _iso9660_names([name for name, _ in entries])
     iso = pycdlib.PyCdlib()
     out = io.BytesIO()
