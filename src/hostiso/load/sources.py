@@ -82,6 +82,8 @@ def input_name_problem(name: str) -> str | None:
 
 def stem_problem(stem: str) -> str | None:
     """Why ``configs/<stem>.yaml`` cannot be a host file (see the module doc), or None."""
+    if len(stem) <= MAX_NAME and NAME.fullmatch(stem):  # a run asks 4 times per host
+        return None
     return name_problem(stem)
 
 

@@ -144,7 +144,8 @@ def _work(
     def body(team: parallel.Team) -> tuple[dict[str, Outcome], frozenset[str]]:
         run.team = team
         post = incremental.run_stages(run, tuple(stages.EXTRACTORS))
-        doomed = frozenset(j.stem for j in run.jobs if j.stem in wanted and fails(j, post))
+        flagged = (post.unique.keys() | post.fleet.keys()) & wanted  # few: not every job
+        doomed = frozenset(s for s in flagged if s in run.by_stem and fails(run.by_stem[s], post))
         if doomed:
             return {}, doomed
         start = time.perf_counter()

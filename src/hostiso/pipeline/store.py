@@ -67,9 +67,9 @@ def _inputs(entries: Iterable[Entry | None]) -> set[str]:
     paths: set[str] = set()
     for entry in entries:
         if entry is not None and isinstance(entry.inputs, tuple):
-            with contextlib.suppress(TypeError):
-                paths.update(p for p in entry.inputs if isinstance(p, str))
-    return paths
+            with contextlib.suppress(TypeError):  # a name that is not hashable
+                paths.update(entry.inputs)
+    return {p for p in paths if isinstance(p, str)}
 
 
 def _dict(value: Any) -> dict[str, Any]:
