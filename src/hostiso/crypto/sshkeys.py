@@ -17,7 +17,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 from hostiso.diagnostics import Diagnostic, error
 
 BAD = "bad-ssh-key"

@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from time import struct_time
 from typing import Any
 
-
 SECTOR = 2048
 LABEL_MAX = 16
 FILE_MODE = 0o100400
@@ -186,6 +185,7 @@ def _pycdlib_image(
     pycdlib is imported here, not with the module: a run that writes no ISO
     (lint, inventory, a build whose layouts are known) never loads it."""
     import pycdlib
+
     iso_names = _iso9660_names([name for name, _ in entries])
     iso = pycdlib.PyCdlib()
     out = io.BytesIO()

@@ -51,9 +51,11 @@ def open_run(
     run.memo = _dict(body.get("memo"))
     entries = _dict(body.get("hosts"))
     found = [entry_of(entries.get(job.stem)) for job in jobs]
-    run.files.digest_all(_inputs(e for job, e in zip(jobs, found) if job.stem not in force))
+    run.files.digest_all(
+        _inputs(e for job, e in zip(jobs, found, strict=True) if job.stem not in force)
+    )
     now = time.time()
-    for job, entry in zip(jobs, found):
+    for job, entry in zip(jobs, found, strict=True):
         if entry is None:
             continue
         run.old[job.stem] = entry
