@@ -5,6 +5,9 @@
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# no built-in rules: make would try them (RCS, SCCS...) for each of the
+# 10,000 host files the stamp depends on, half of its no-op time
+MAKEFLAGS += --no-builtin-rules
 
 PYTHON ?= python3
 VENV := .venv

@@ -6,6 +6,7 @@ so a 10,000-host fleet costs no more per host than a 10-host one.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -70,12 +71,12 @@ def check_unique(hosts: list[Claimant], code: str) -> Iterator[tuple[Claimant, D
             continue
         if code != "duplicate-hostname" and len({m[0].name for m in members}) < 2:
             continue  # the same hostname twice: that error already says it all
-        names = [m[0].name for m in members]
+        names = collections.Counter(m[0].name for m in members)  # not list.count per member
         for i, (host, path, what, where) in enumerate(members):
             other, _, _, other_where = members[1] if i == 0 else members[0]
             mark, other_mark = cooked(where), cooked(other_where)
             # hosts that share a hostname are told apart by their file stems
-            tag = host.stem if names.count(host.name) > 1 else host.name
+            tag = host.stem if names[host.name] > 1 else host.name
             related = (("also claimed here", other_mark),) if other_mark else ()
             message = f"{what} '{value}' is also used by host {other.stem} ({other_mark})"
             yield host, Diagnostic(Severity.ERROR, code, message, path, mark, tag, related)

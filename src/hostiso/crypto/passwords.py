@@ -21,8 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from passlib.hash import sha512_crypt
-
 from hostiso.diagnostics import Diagnostic, error
 from hostiso.util import fsutil
 
@@ -73,6 +71,8 @@ def hash_password(plaintext: str, *, rounds: int = 5000, salt: str | None = None
     Without *salt* a random 16-character salt is used.  Check the password with
     :func:`plaintext_problem` first: a NUL byte or an over-long one raises ValueError.
     """
+    from passlib.hash import sha512_crypt  # here: only hashing needs it, checking does not
+
     problem = plaintext_problem(plaintext)
     if problem is not None:
         raise ValueError(problem)

@@ -17,10 +17,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_ssh_public_key
-
 from hostiso.diagnostics import Diagnostic, error
 
 BAD = "bad-ssh-key"
@@ -282,6 +278,12 @@ def _check_key_material(key: AuthorizedKey) -> None:
     if key.key_type in (SK_ED25519, SK_ECDSA):
         _check_security_key(key)
         return
+    # cryptography is imported here: most runs check no key (a clean host's
+    # result is cached), and its import costs more than a one-host rebuild
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+
     data = base64.b64encode(key.blob)
     try:
         with warnings.catch_warnings():

@@ -25,6 +25,7 @@ from jinja2.exceptions import SecurityError
 
 from hostiso.load import limits
 from hostiso.load.sandbox import Sandbox, count_loops
+from hostiso.load.templatelimit import TemplateLimit
 from hostiso.load.templatetext import Failure, is_template
 
 __all__ = ["Failure", "Undefined", "is_template", "render"]
@@ -119,7 +120,7 @@ def render(source: str, context: Mapping[str, Any]) -> str | Failure:
     try:
         with limits.budget():
             return template.render(context)
-    except limits.TemplateLimit as exc:
+    except TemplateLimit as exc:
         return Failure("template-error", f"template too large: {exc}", _template_line(exc))
     except jinja2.UndefinedError as exc:
         return Failure(

@@ -14,7 +14,9 @@ operation is checked *before* it runs, against :class:`Limits`:
 * ``seconds``: wall-clock time of one value, a backstop for operations that
   are each bounded but slow.
 
-Exceeding any of them raises :class:`TemplateLimit`, which ``jinja.render``
+Exceeding any of them raises :class:`~hostiso.load.templatelimit.TemplateLimit`
+(imported when raised: only a render gets here, and jinja2 stays unloaded
+in a run that renders nothing), which ``jinja.render``
 turns into a ``template-error`` at the value.  The checks estimate a
 result's size from the arguments (``width`` of ``ljust``, the widths in a
 format string, the items of ``join``...) so the memory is never allocated.
@@ -29,9 +31,6 @@ from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from jinja2.exceptions import SecurityError
-from jinja2.utils import Namespace
-
 DEFAULT_SIZE = 1 << 20
 MAX_INT_BITS = 1 << 16
 """Integers a template computes: 65,536 bits (about 19,700 digits)."""
@@ -42,10 +41,6 @@ class Limits:
     size: int = DEFAULT_SIZE
     operations: int = 500_000
     seconds: float = 2.0
-
-
-class TemplateLimit(SecurityError):
-    """A template went past one of its :class:`Limits`."""
 
 
 _LIMITS: ContextVar[Limits] = ContextVar("template_limits", default=Limits())  # noqa: B039
@@ -93,6 +88,8 @@ class Budget:
             self.check_work()
 
     def check_work(self) -> None:
+        from hostiso.load.templatelimit import TemplateLimit
+
         if self.left < 0:
             raise TemplateLimit(
                 f"the template does more than {self.limits.operations:,} operations"
@@ -102,6 +99,8 @@ class Budget:
 
     def check(self, size: int, what: str = "the result") -> None:
         if size > self.limits.size:
+            from hostiso.load.templatelimit import TemplateLimit
+
             raise TemplateLimit(
                 f"{what} would be over {self.limits.size:,} characters long "
                 "(the limit of one template value: HOSTISO_TEMPLATE_LIMIT or --template-limit)"
@@ -128,6 +127,8 @@ class Budget:
 def _weigh(value: object, cap: int) -> int:
     """Characters, plus 2 for each item's quotes or brackets and separator in a
     container's repr (a string on its own is just its length)."""
+    from jinja2.utils import Namespace  # loaded already: only a render weighs values
+
     total, stack = -2 if isinstance(value, str | bytes) else 0, [value]
     while stack and total <= cap:
         item = stack.pop()

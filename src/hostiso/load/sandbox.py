@@ -32,8 +32,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from jinja2.utils import _PassArg, generate_lorem_ipsum
 from markupsafe import EscapeFormatter, Markup
 
-from hostiso.load.limits import MAX_INT_BITS, Budget, TemplateLimit, current
+from hostiso.load.limits import MAX_INT_BITS, Budget, current
 from hostiso.load.sandbox_estimates import FILTERS, METHODS, percent_size, spec_size
+from hostiso.load.templatelimit import TemplateLimit
 
 CHUNK = 32
 """Parts of a buffer counted at a time: at most 32 over-long parts are held

@@ -48,7 +48,7 @@ ALLOWED = "ASCII letters, digits, '.', '_', '-', '+' and '@' (not first: '.' or 
 
 def name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a host file's stem or a group's name, or None."""
-    if NAME.fullmatch(name) and len(name.encode("utf-8", "replace")) <= MAX_NAME:
+    if len(name) <= MAX_NAME and NAME.fullmatch(name):  # ASCII: as many bytes as characters
         return None
     if not name:
         return "it is empty"
@@ -82,6 +82,8 @@ def input_name_problem(name: str) -> str | None:
 
 def stem_problem(stem: str) -> str | None:
     """Why ``configs/<stem>.yaml`` cannot be a host file (see the module doc), or None."""
+    if len(stem) <= MAX_NAME and NAME.fullmatch(stem):  # a run asks 4 times per host
+        return None
     return name_problem(stem)
 
 

@@ -29,7 +29,9 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import importlib.util
 import io
+import os
 import re
 import struct
 import sys
@@ -38,8 +40,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from time import struct_time
 from typing import Any
-
-import pycdlib
 
 SECTOR = 2048
 LABEL_MAX = 16
@@ -182,7 +182,12 @@ def _iso9660_names(names: list[str]) -> dict[str, str]:
 def _pycdlib_image(
     entries: list[tuple[str, bytes]], label: str, epoch: int
 ) -> tuple[bytes, dict[str, tuple[Any, Any]]]:
-    """Build with pycdlib; return the image and each file's (ISO, Joliet) records."""
+    """Build with pycdlib; return the image and each file's (ISO, Joliet) records.
+
+    pycdlib is imported here, not with the module: a run that writes no ISO
+    (lint, inventory, a build whose layouts are known) never loads it."""
+    import pycdlib
+
     iso_names = _iso9660_names([name for name, _ in entries])
     iso = pycdlib.PyCdlib()
     out = io.BytesIO()
@@ -294,7 +299,11 @@ def _both_endian(value: int) -> bytes:
 
 @functools.lru_cache(maxsize=64)
 def _layout_template(epoch: int, layout: tuple[tuple[str, int], ...]) -> _Template | None:
-    """Build the template for a layout, or None when its fields cannot be located."""
+    """Build the template for a layout (unless an earlier run kept it: see
+    :func:`keep_templates`), or None when its fields cannot be located."""
+    kept = _KEPT.get((epoch, layout))
+    if kept is not None:
+        return kept
     entries = [(name, bytes(sectors * SECTOR)) for name, sectors in layout]
     image, records = _pycdlib_image(entries, _PLACEHOLDER_LABEL, epoch)
     try:
@@ -304,6 +313,8 @@ def _layout_template(epoch: int, layout: tuple[tuple[str, int], ...]) -> _Templa
     # The fields must already hold what fill() writes for the template's own inputs.
     if template.fill(_PLACEHOLDER_LABEL, [data for _, data in entries]) != image:
         return None
+    if len(_KEPT) < KEEP:
+        _KEPT[epoch, layout] = template
     return template
 
 
@@ -335,3 +346,47 @@ def _unique_offset(image: bytes, needle: bytes) -> int:
     if first < 0 or image.find(needle, first + 1) >= 0:
         raise LookupError("directory record not found exactly once")
     return first
+
+
+# --- templates kept between runs ---------------------------------------------
+
+KEEP = 8
+"""Templates a run keeps for the next (a fleet has one layout or a few)."""
+Layout = tuple[tuple[str, int], ...]
+_KEPT: dict[tuple[int, Layout], _Template] = {}
+
+
+def kept_templates() -> tuple[Any, ...]:
+    """The templates this process built or was given, as plain data for a build
+    cache: the next run writes ISOs without importing pycdlib (with the
+    ``logging``, ``uuid`` and ``platform`` modules it pulls in, the largest
+    part of a one-host rebuild's start)."""
+    templates = (
+        (*key, t.image, t.label_offsets, t.extents, t.length_offsets) for key, t in _KEPT.items()
+    )
+    return (_pycdlib_stamp(), tuple(templates))
+
+
+def keep_templates(raw: Any) -> None:
+    """Use templates :func:`kept_templates` gave, if the same pycdlib made them
+    and each is whole; anything else is ignored (they are built again)."""
+    if not isinstance(raw, tuple) or len(raw) != 2 or raw[0] != _pycdlib_stamp():
+        return
+    for item in raw[1] if isinstance(raw[1], tuple) else ():
+        with contextlib.suppress(TypeError, ValueError, IndexError, struct.error):
+            epoch, layout, image, labels, extents, lengths = item
+            template = _Template(image, labels, extents, lengths)
+            blank = [bytes(sectors * SECTOR) for _, sectors in layout]
+            if len(_KEPT) < KEEP and template.fill(_PLACEHOLDER_LABEL, blank) == image:
+                _KEPT[epoch, layout] = template
+
+
+def _pycdlib_stamp() -> tuple[Any, ...]:
+    """Which pycdlib would build the templates (found, not imported)."""
+    spec = importlib.util.find_spec("pycdlib")
+    origin = spec.origin if spec is not None else None
+    try:
+        st = os.stat(origin) if origin else None
+    except OSError:
+        st = None
+    return (origin, st.st_size, st.st_mtime_ns, st.st_ino) if st else (origin,)

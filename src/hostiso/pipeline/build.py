@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from hostiso.diagnostics import Diagnostic, Mark, error
 from hostiso.load.fleet import Layout
 from hostiso.load.sources import stem_problem
+from hostiso.media import iso
 from hostiso.pipeline import depfile, finish, incremental, shared, stages, store
 from hostiso.pipeline import options as build_options
 from hostiso.pipeline.finish import Outcome, Outputs, cannot_write
@@ -80,6 +81,7 @@ def _open(
         hook=options.hook,
         force=frozenset(stems or ()) | more,
     )
+    iso.keep_templates(run.memo.get("iso"))
     run.timed("cache-read", start)
     run.pretty = options.pretty
     return run
@@ -97,6 +99,7 @@ def _build(layout: Layout, stems: list[str] | None, options: BuildOptions) -> Bu
         result.diagnostics += write_fleet_depfile(run, options)
     kind = build_options.kind(options)
     path = store.cache_path(options.build_dir, kind) if options.cache else None
+    run.memo["iso"] = iso.kept_templates()
     store.save_run(run, path, kind, keep=set(run.by_stem) - set(outcomes))
     run.timed("cache-write", start)
     run.close()
@@ -144,7 +147,8 @@ def _work(
     def body(team: parallel.Team) -> tuple[dict[str, Outcome], frozenset[str]]:
         run.team = team
         post = incremental.run_stages(run, tuple(stages.EXTRACTORS))
-        doomed = frozenset(j.stem for j in run.jobs if j.stem in wanted and fails(j, post))
+        flagged = (post.unique.keys() | post.fleet.keys()) & wanted  # few: not every job
+        doomed = frozenset(s for s in flagged if s in run.by_stem and fails(run.by_stem[s], post))
         if doomed:
             return {}, doomed
         start = time.perf_counter()

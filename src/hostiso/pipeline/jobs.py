@@ -27,9 +27,16 @@ Hook = Callable[[str, int, int], None]
 """``(stage, done, total)``: progress and timings."""
 
 
-@dataclass(slots=True)
 class Job:
-    """One host of the run (no mutable defaults: 10,000 of them are made per run)."""
+    """One host of the run.
+
+    Not a dataclass: a run makes one per host file, and setting two dozen
+    fields in ``__init__`` cost more than anything else of a clean host's
+    start.  The defaults are class attributes (never mutable), so a job only
+    holds what its run set."""
+
+    def __init__(self, stem: str) -> None:
+        self.stem = stem
 
     stem: str
     host: Host | None = None
@@ -72,7 +79,7 @@ class Job:
         if self.head is not None:
             return self.head
         assert self.entry is not None
-        return Head(*self.entry.head)
+        return Head._make(self.entry.head)
 
     def view_of(self) -> View:
         return self.view if self.view is not None else View(*self.cold().view)

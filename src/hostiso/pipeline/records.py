@@ -80,7 +80,7 @@ class Cold(NamedTuple):
 def entry_of(raw: Any) -> Entry | None:
     """An entry read from the cache, or None when it is not one."""
     try:
-        return Entry(*raw)
+        return Entry._make(raw)
     except TypeError:  # no entry, or one of another shape
         return None
 

@@ -43,21 +43,33 @@ def one_per_problem(
     (``fleetview.Head.inputs``: its host file and overlays), to name the hosts
     that use a layer and are still built.  A problem outside the host's own
     file (in an overlay, a ``files/`` template) names the host it was found for."""
-    groups: dict[Key, tuple[Diagnostic, list[str]]] = {}
+    groups: dict[Key, tuple[Diagnostic, dict[str, None]]] = {}
     for name, source, d in found:
-        named = d.host is not None or d.mark is None or d.mark.file == source
-        _, hosts = groups.setdefault(key(d), (d if named else d.for_host(name), []))
-        if name not in hosts:
-            hosts.append(name)
-    return [_with_note(d, hosts, unstopped) for d, hosts in groups.values()]
+        k = key(d)
+        group = groups.get(k)
+        if group is None:
+            named = d.host is not None or d.mark is None or d.mark.file == source
+            group = groups[k] = (d if named else d.for_host(name), {})
+        group[1][name] = None  # an ordered set: an overlay's warning on 100,000 hosts
+    errors = any(d.is_error and d.mark is not None for d, _ in groups.values())
+    users = _users(unstopped) if errors else {}
+    return [_with_note(d, list(hosts), users) for d, hosts in groups.values()]
 
 
-def _with_note(
-    d: Diagnostic, hosts: list[str], unstopped: Mapping[str, Sequence[str]]
-) -> Diagnostic:
+def _users(unstopped: Mapping[str, Sequence[str]]) -> dict[str, dict[str, None]]:
+    """The hosts without errors that read each file (one pass, not one per problem:
+    a warning in each of 100,000 host files would otherwise be 10^10 steps)."""
+    users: dict[str, dict[str, None]] = {}
+    for host, files in unstopped.items():
+        for file in files:
+            users.setdefault(file, {})[host] = None
+    return users
+
+
+def _with_note(d: Diagnostic, hosts: list[str], users: Mapping[str, dict[str, None]]) -> Diagnostic:
     if d.mark is None:
         return d
-    spared = sorted(h for h, files in unstopped.items() if d.mark.file in files and d.is_error)
+    spared = sorted(users.get(d.mark.file, ())) if d.is_error else []
     if len(hosts) < 2 and not spared:
         return d
     verb = "stops" if d.is_error else "is found in"

@@ -8,8 +8,9 @@ the whole fleet (:mod:`hostiso.pipeline.fleetcheck`, the make depfile).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -49,15 +50,28 @@ def open_run(
     run = Run(layout, spec, writes, files, OverlayCache(layout), jobs, hook=hook)
     run.memo = _dict(body.get("memo"))
     entries = _dict(body.get("hosts"))
+    found = [entry_of(entries.get(job.stem)) for job in jobs]
+    run.files.digest_all(
+        _inputs(e for job, e in zip(jobs, found, strict=True) if job.stem not in force)
+    )
     now = time.time()
-    for job in jobs:
-        entry = entry_of(entries.get(job.stem))
+    for job, entry in zip(jobs, found, strict=True):
         if entry is None:
             continue
         run.old[job.stem] = entry
         if job.stem not in force and _clean(run, job.stem, entry, now, outputs_ok):
             job.entry = entry
     return run
+
+
+def _inputs(entries: Iterable[Entry | None]) -> set[str]:
+    """Every input the entries name (a damaged entry's names are left to :func:`_clean`)."""
+    paths: set[str] = set()
+    for entry in entries:
+        if entry is not None and isinstance(entry.inputs, tuple):
+            with contextlib.suppress(TypeError):  # a name that is not hashable
+                paths.update(entry.inputs)
+    return {p for p in paths if isinstance(p, str)}
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -82,14 +96,15 @@ def save_run(run: Run, path: FsPath | None, kind: str, keep: set[str]) -> None:
     if path is None:
         return
     hosts = {}
+    needed: set[str] = set()
     for job in run.jobs:
         entry = job.entry if not job.failed else None
         if entry is None and job.stem in keep:
             entry = run.old.get(job.stem)
         if entry is not None:
             hosts[job.stem] = tuple(entry)
-            for p in entry.inputs:
-                run.files.digest(p)
+            needed.update(entry.inputs)
+    run.files.digest_all(needed)  # dump() keeps the files digested in this run
     body = {"files": run.files.dump(), "hosts": hosts, "memo": run.memo}
     cache.save(path, header(kind), body)
 
