@@ -4,7 +4,7 @@
   method that changes a list or dict, ranges capped; on top of it
   (:mod:`hostiso.load.sandbox`), nothing a value builds may exceed its size
   limit and no value may do more than a bounded amount of work
-  (:mod:`hostiso.load.limits`: 1 MiB, 500,000 operations, 2 seconds);
+  (:mod:`hostiso.load.limits`: 1 MiB, 500,000 operations, 2 seconds of CPU time);
 * strict undefined: a misspelt name is an error, never an empty string;
 * no loader: ``include``, ``import`` and ``extends`` are errors; no globals
   beyond jinja2's own harmless ones (``range``, ``dict``, ``lipsum``,

@@ -11,8 +11,9 @@ operation is checked *before* it runs, against :class:`Limits`:
   ``HOSTISO_TEMPLATE_LIMIT`` or ``--template-limit`` says otherwise);
 * ``operations``: calls, filters, attribute look-ups, operators and loop
   iterations of one value;
-* ``seconds``: wall-clock time of one value, a backstop for operations that
-  are each bounded but slow.
+* ``seconds``: CPU time of one value (the rendering thread's, so that a
+  loaded machine does not turn a good template into an error), a backstop
+  for operations that are each bounded but slow.
 
 Exceeding any of them raises :class:`~hostiso.load.templatelimit.TemplateLimit`
 (imported when raised: only a render gets here, and jinja2 stays unloaded
@@ -78,7 +79,7 @@ class Budget:
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self.left = limits.operations
-        self.deadline = time.monotonic() + limits.seconds
+        self.deadline = time.thread_time() + limits.seconds
         self._weights: dict[int, tuple[object, int]] = {}
 
     def tick(self, count: int = 1) -> None:
@@ -94,8 +95,10 @@ class Budget:
             raise TemplateLimit(
                 f"the template does more than {self.limits.operations:,} operations"
             )
-        if time.monotonic() > self.deadline:
-            raise TemplateLimit(f"the template runs longer than {self.limits.seconds:g} s")
+        if time.thread_time() > self.deadline:
+            raise TemplateLimit(
+                f"the template runs longer than {self.limits.seconds:g} s of CPU time"
+            )
 
     def check(self, size: int, what: str = "the result") -> None:
         if size > self.limits.size:
