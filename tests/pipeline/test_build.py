@@ -595,5 +595,7 @@ def test_a_host_name_outside_configs_quotes_nothing(fleet: Path) -> None:
     (fleet / "notes.yaml").write_text("secret: hunter2\n")
     rc, out, err = run(["build", "../notes"], fleet)
     assert (rc, out) == (1, "")
-    assert err == "configs/../notes.yaml: error: no host file configs/../notes.yaml [no-such-host]\n"
+    assert err == (
+        "configs/../notes.yaml: error: no host file configs/../notes.yaml [no-such-host]\n"
+    )
     assert not (fleet / "out").exists() or not list((fleet / "out").iterdir())
