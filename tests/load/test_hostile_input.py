@@ -39,3 +39,30 @@ def test_a_group_written_as_a_number_reads_its_overlay(tmp_path: Path) -> None:
     assert heads(err) == [
         "overlays/1.yaml:3:13: error: path 'etc/x' must be absolute (start with /) [relative-path]"
     ]
+
+
+def test_a_file_of_too_many_values_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """``[x,x,x,...]``: two bytes a value, a few hundred bytes of memory each
+    once built; 2,000,000 of them took a minute and a gigabyte."""
+    err = _build(tmp_path, {"configs/bad.yaml": "vars:\n  l:\n" + "    - x\n" * 300_000})
+    # events: the root mapping, 'vars', its mapping, 'l', the list, then x number k is 5 + k
+    assert heads(err) == [
+        "configs/bad.yaml:249998:7: error: the file holds more than 250,000 values [yaml-too-large]"
+    ]
+
+
+def test_a_file_over_16_mib_is_not_read(tmp_path: Path) -> None:
+    err = _build(tmp_path, {"configs/bad.yaml": "vars:\n  a: " + "x" * (16 << 20) + "\n"})
+    assert err == (
+        "configs/bad.yaml: error: the file is over 16 MiB, more than hostiso reads "
+        "[file-too-large]\n"
+    )
+
+
+def test_a_dangling_symlink_is_an_error_at_the_file(tmp_path: Path) -> None:
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "bad.yaml").symlink_to("gone.yaml")
+    err = _build(tmp_path, {})
+    assert (
+        err == "configs/bad.yaml: error: cannot read: No such file or directory [file-unreadable]\n"
+    )
