@@ -66,3 +66,59 @@ def test_a_dangling_symlink_is_an_error_at_the_file(tmp_path: Path) -> None:
     assert (
         err == "configs/bad.yaml: error: cannot read: No such file or directory [file-unreadable]\n"
     )
+
+
+BMC = (
+    "bmc:\n  redfish: {url}\n  username: admin\n  password_file: secrets/bmc/bad\n"
+    "network:\n  interface: eth0\n  addresses: [10.0.0.3/24]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "https://admin:hunter2@10.0.0.5",
+            "configs/bad.yaml:2:12: error: no credentials in the URL: set bmc.username and "
+            "bmc.password_file [bad-bmc-address]",
+        ),
+        (
+            "'https://admin:hunter2@[::1'",
+            "configs/bad.yaml:2:12: error: 'https://admin:********@[::1' is not a URL like "
+            "https://10.0.0.5 [bad-bmc-address]",
+        ),
+        (
+            "'ftp://admin:hunter2@10.0.0.5'",
+            "configs/bad.yaml:2:12: error: 'ftp://admin:********@10.0.0.5' is not a BMC "
+            "address like https://10.0.0.5 (https:// or http://) [bad-bmc-address]",
+        ),
+    ],
+)
+def test_a_bmc_password_in_a_url_is_never_shown(tmp_path: Path, url: str, message: str) -> None:
+    """Not in the message, the quoted line, ``show`` or any format."""
+    bmc = tmp_path / "secrets" / "bmc" / "bad"
+    bmc.parent.mkdir(parents=True)
+    bmc.write_text("pw\n")
+    bmc.chmod(0o600)
+    err = _build(tmp_path, {"configs/bad.yaml": BMC.format(url=url)})
+    assert heads(err) == [message]
+    assert err.splitlines()[1] == f" 2 |   redfish: {url.replace('hunter2', '********')}"
+    for argv in (["show", "bad"], ["lint", "--format", "json"], ["lint", "--format", "sarif"]):
+        rc, out, err = run(argv, tmp_path)
+        assert rc == 1
+        assert "hunter2" not in out + err
+        if argv[0] == "show":
+            assert "  redfish: " + url.strip("'").replace("hunter2", "********") in out
+
+
+def test_show_never_prints_a_plaintext_password(tmp_path: Path) -> None:
+    """``password:`` where it does not belong (an unknown key of bmc) is an
+    error, and ``show`` still prints the tree: never that value."""
+    bad = BMC.format(url="https://10.0.0.5").replace(
+        "  username:", "  password: hunter2\n  username:"
+    )
+    write_fleet(tmp_path, {"configs/bad.yaml": bad})
+    rc, out, err = run(["show", "bad"], tmp_path)
+    assert rc == 1
+    assert "hunter2" not in out + err
+    assert "  password: ********\n" in out
