@@ -122,3 +122,32 @@ def test_show_never_prints_a_plaintext_password(tmp_path: Path) -> None:
     assert rc == 1
     assert "hunter2" not in out + err
     assert "  password: ********\n" in out
+
+
+FLEET_ONLY = (
+    "values that define addresses are rendered before addresses are known; "
+    "they see host.name, host.groups, vars and groups only"
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (
+            "network:\n  addresses: [\"{{ fleet.hosts['x'].addresses[0] }}\"]\n",
+            "configs/bad.yaml:2:15: error: undefined in template: 'fleet' is undefined; "
+            f"{FLEET_ONLY} [template-undefined]",
+        ),
+        (
+            'storage:\n  files:\n    - path: "{{ nope }}"\n',
+            "configs/bad.yaml:3:13: error: undefined in template: 'nope' is undefined "
+            "[template-undefined]",
+        ),
+    ],
+)
+def test_a_value_whose_template_failed_has_that_one_error(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    """Not also an error about its unrendered text ('{{ ... }}' is no address)."""
+    err = _build(tmp_path, {"configs/bad.yaml": value})
+    assert [h for h in heads(err) if h.startswith("configs/bad.yaml")] == [expected]

@@ -282,7 +282,11 @@ def check_schema(host: Host) -> None:
     """Types, unknown keys and value formats of the merged (rendered) tree."""
     if host.user is None:
         return
-    host.diagnostics += validate(host.user, hostschema.HOST)
+    # a value whose template failed is still its source text: that failure is
+    # its problem, not the format of the text ('{{ x }}' needs a prefix length)
+    unrendered = {d.path for d in host.diagnostics if d.code.startswith("template-")}
+    found = validate(host.user, hostschema.HOST)
+    host.diagnostics += [d for d in found if d.path not in unrendered or d.code == "wrong-type"]
     hostname = host.user.get("hostname")
     if hostname is not None and isinstance(hostname.value, str):
         host.name = hostname.value
