@@ -116,6 +116,15 @@ def test_pack_matches_build(tmp_path: Path) -> None:
         (b'{\n  "ignition": }\n', "in.json:2:15: error: not JSON: Expecting value [invalid-json]"),
         (b"{} {}\n", "in.json:1:4: error: not JSON: Extra data [invalid-json]"),
         (
+            b'{"a": "\x00"}',
+            "in.json:1:8: error: not JSON: a control character inside a string "
+            "(write it as \\u00XX) [invalid-json]",
+        ),
+        (
+            b'\xef\xbb\xbf{"a": 1}',
+            "in.json:1:1: error: not JSON: it starts with a byte order mark (BOM) [invalid-json]",
+        ),
+        (
             b"\n  [1]\n",
             "in.json:2:3: error: expected a JSON object (an Ignition config), not an array "
             "[invalid-json]",

@@ -77,6 +77,14 @@ def test_only_first_line_and_crlf(tmp_path: Path) -> None:
     assert sha512_crypt.verify("pw with spaces ", user_hash(root, "web-1"))
 
 
+def test_a_byte_order_mark_is_no_part_of_the_password(tmp_path: Path) -> None:
+    """Notepad saves UTF-8 with a BOM: the password is what was typed."""
+    root = fleet_with_password(tmp_path)
+    (root / "secrets" / "core.password").write_bytes(b"\xef\xbb\xbfpw\r\n")
+    assert run(["build"], root)[0] == 0
+    assert sha512_crypt.verify("pw", user_hash(root, "web-1"))
+
+
 def _one_problem(root: Path) -> tuple[str, str]:
     rc, _out, err = run(["build"], root)
     assert rc == 1

@@ -12,16 +12,15 @@ from hostiso.diagnostics import Diagnostic, Mark, Severity, error, warning
 from hostiso.diagnostics.report import (
     FORMATS,
     SourceReader,
-    caret_column,
     escape_data,
     escape_property,
     pick_format,
-    render_line,
     sarif,
     sort_diagnostics,
     split_lines,
     summary,
 )
+from hostiso.diagnostics.snippet import caret_column, render_line
 
 WEB1 = "hosts/web1.yaml"
 GROUP = "groups/a,b:c.yaml"  # a comma and a colon, to exercise GitHub escaping
@@ -584,3 +583,17 @@ def test_pick_format(
 def test_pick_format_rejects_unknown_names() -> None:
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         pick_format("xml", isatty=True, env={})
+
+
+def test_a_long_line_is_quoted_around_the_caret(tmp_path: Path) -> None:
+    """A line of megabytes is cut to a window: the report stays small and quick."""
+    line = "a: " + "x" * 1_000_000 + "!" + "y" * 1_000_000
+    (tmp_path / "f.yaml").write_text(line + "\n")
+    found = error("bad", "m", mark=Mark("f.yaml", 1, 1_000_004))
+    out = FORMATS["text"]([found], SourceReader(tmp_path)).splitlines()
+    assert out[0] == "f.yaml:1:1000004: error: m [bad]"
+    assert out[1] == f" 1 | ...{'x' * 80}!{'y' * 79}..."
+    assert out[2] == f"   | {' ' * 83}^"
+    start = error("bad", "m", mark=Mark("f.yaml", 1, 2))
+    out = FORMATS["text"]([start], SourceReader(tmp_path)).splitlines()
+    assert out[1:] == [f" 1 | a: {'x' * 157}...", "   |  ^"]

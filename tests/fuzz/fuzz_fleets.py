@@ -3,8 +3,11 @@
 Mutations act on host files, overlays and a ``files/`` template: byte flips,
 indentation shifts, type swaps, long strings, deep nesting, anchors and merge
 keys (and alias bombs), odd tags, template payloads, lines cut or doubled,
-and host file names make cannot take.  Each is drawn from hypothesis, so a
-failure shrinks to a small reproducer.
+encodings (BOM, CRLF, UTF-16, Latin-1), YAML oddities (.nan, huge numbers,
+non-string and duplicate keys, sets), and host file names make cannot take;
+a file may become a symbolic link (outside the tree, dangling, a loop) or a
+FIFO.  Each is drawn from hypothesis, so a failure shrinks to a small
+reproducer.
 """
 
 from __future__ import annotations
@@ -75,6 +78,8 @@ SCALARS: list[Any] = [
     None, True, False, 0, -1, 0o644, 2**70, 1.5, float("inf"), "", "x", "0644", "off",
     "/etc/x", "relative/x", "10.0.0.1/24", "52:54:00:12:34:56", [], {}, [1, "a", None],
     {"a": 1}, {"name": "x"}, [{"path": "/a"}], "{{ host.name }}", "é\u202e\u200b",
+    float("nan"), float("-inf"), -0.0, 10**30, "1e999", "\x00", "\ufeff", "a\r\nb",
+    ["x"] * 1000, {"a": {"b": {"c": {"d": None}}}}, "0x1F", "0o17",
 ]  # fmt: skip
 TAGS = [
     "!!binary aGVsbG8=", "!!python/object:os.system x", "!!python/name:os.system",
@@ -95,6 +100,14 @@ PAYLOADS = [
     "{{ fleet.hosts['nope'].name }}", "{{ fleet.hosts['ctl-1'].addresses[0] }}", "{{ ",
     "{% for %}", "{{ 1/0 }}", "{{ groups.all | join(',') }}", "{{ range(10**9)|list }}",
     "{{ (2**1000)**1000 }}", "{{ [1]|batch(10**9, 'x')|list }}", "{{ vars }}",
+    "{{ [1, 2]|random }}", "{{ lipsum(1) }}", "{{ 'a'.upper }}", "{{ cycler(1, 2) }}",
+    "{{ (joiner()|string)[:40] }}", "{{ [joiner()]|pprint }}", "{{ fleet.hosts.get('nope') }}",
+    "{{ fleet.hosts|tojson }}", "{{ fleet.hosts|dictsort }}", "{{ '{a}'.format_map({}) }}",
+    "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}", "{{ (10**5000)|string }}",
+    "{{ ('9' * 100000)|int }}", "{{ '%.999999f'|format(1.0) }}", "{{ 1e308 * 10 }}",
+    "{{ range(100000)|sort|list|length }}", "{{ host.groups[10**9] }}", "{{ host.nope.nope }}",
+    "{{ fleet.hosts[host.name].addresses[0].ip }}", "{{ groups.nope }}", "{% raw %}{{{% endraw %}",
+    "{{ self }}", "{{ self._TemplateReference__context }}", "{{ namespace(a=1) }}",
 ]  # fmt: skip
 SNIPPETS = [
     "x: &a [1, 2]\ny: *a\n",
@@ -112,10 +125,37 @@ SNIPPETS = [
     "vars: {a: !!binary aGk=}\n",
     "systemd:\n  units:\n    - name: x.service\n      contents: |\n    [Service]\n",
     "groups: ['a b', 'x:y', '" + "g" * 300 + "', '../etc']\n",
+    "groups: [1, true, 2.5]\n",
+    "vars: {a: .nan, b: -.inf, c: 1e999, d: 123456789012345678901234567890, e: 0x_1F, f: -0.0}\n",
+    "network:\n  addresses: [.nan]\n",
+    "storage:\n  files:\n    - path: /etc/n\n      mode: .inf\n",
+    "storage:\n  files:\n    - path: /etc/n\n      mode: 99999999999999999999999\n",
+    "vars:\n  a: 1\n  a: 2\n",
+    "{1: a, null: b, [x]: c, {y: 1}: d, 2.5: e, true: f}\n",
+    "vars: !!set {a, b}\nstorage: !!omap [files: []]\n",
+    "storage:\n  files:\n    - path: !!python/tuple [/etc/t]\n",
+    "vars: {t: 2001-12-14t21:59:43.10-05:00, d: 2002-12-14, b: !!binary aGk=}\n",
+    "storage:\n  files:\n    - <<: [{path: /etc/m}, {mode: 0600}]\n      contents: {inline: x}\n",
+    "vars:\n  l: [" + "x," * 260_000 + "x]\n",  # past the limit of values
+    "? |\n  block key\n: v\n",
+    "&a a: *a\n",
+    "!!str groups: [worker]\n",
+    "'' : empty key\n",
+    "vars: {'': x, ' ': y, 'a.b': z, 'é': w}\n",
 ]
 NAMES = [
     "a b", "a:b", "a#b", "a%b", "a$b", "a;b", "a=b", "-x", "caf\u00e9", "x" * 250, "a\\b",
     "a*b", ".hidden", "a'b", "a\tb", "a\nb", "UPPER", "under_score", "dot.ted", "plus+at@",
+    "x" * 200, "a..b", "trailing.", "0", "@", "_", "a\u200bb", "\u202ertl", "a\x7fb",
+    "a\udcffb", "con", "a.yaml", "",
+]  # fmt: skip
+LINK = b"\0hostiso-fuzz-link:"
+"""A file whose bytes start so is written as a symbolic link to the rest."""
+FIFO = b"\0hostiso-fuzz-fifo"
+"""A file whose bytes are exactly so is written as a FIFO."""
+SPECIAL = [
+    LINK + b"/etc/passwd", LINK + b"/nonexistent-hostiso-fuzz", LINK + b"self.yaml",
+    LINK + b"../configs/ctl-1.yaml", LINK + b"../overlays/all.yaml", LINK + b"..", FIFO,
 ]  # fmt: skip
 
 
@@ -245,6 +285,27 @@ def anchors_and_merges(draw: Draw, data: bytes) -> bytes:
     return data + b"\n" + _bytes(snippet) if draw(st.booleans()) else _bytes(snippet) + data
 
 
+def encoding(draw: Draw, data: bytes) -> bytes:
+    """The same text as an editor on another system might save it."""
+    kind = draw(st.sampled_from(["bom", "crlf", "cr", "utf-16", "latin-1", "nel"]))
+    text = _text(data)
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + data
+    if kind == "crlf":
+        return data.replace(b"\n", b"\r\n")
+    if kind == "cr":
+        return data.replace(b"\n", b"\r")
+    if kind == "nel":
+        return _bytes(text.replace("\n", "\x85"))
+    codec = "utf-16" if kind == "utf-16" else "latin-1"
+    return text.encode(codec, errors="replace")
+
+
+def special_file(draw: Draw, data: bytes) -> bytes:
+    """A symbolic link (outside the tree, dangling, to itself, to a directory) or a FIFO."""
+    return draw(st.sampled_from(SPECIAL))
+
+
 def cut_or_double(draw: Draw, data: bytes) -> bytes:
     lines = data.split(b"\n")
     i = draw(st.integers(0, max(len(lines) - 1, 0)))
@@ -270,6 +331,7 @@ MUTATIONS: dict[str, Callable[[Draw, bytes], bytes]] = {
     "odd_tag": odd_tag,
     "template_payload": template_payload,
     "cut_or_double": cut_or_double,
+    "encoding": encoding,
 }
 
 
@@ -279,7 +341,12 @@ def fleets(draw: Draw) -> Files:
     files = {name: text.encode() for name, text in BASE.items()}
     for _ in range(draw(st.integers(1, 4))):
         name = draw(st.sampled_from(MUTABLE))
+        if draw(st.integers(0, 9)) == 0:
+            files[name] = special_file(draw, files[name])
+            continue
         mutation = draw(st.sampled_from(sorted(MUTATIONS)))
+        if files[name].startswith(b"\0"):  # a special file: nothing to mutate
+            continue
         files[name] = MUTATIONS[mutation](draw, files[name])
     if draw(st.integers(0, 9)) == 0:
         old = draw(st.sampled_from([n for n in MUTABLE if n.startswith("configs/")]))

@@ -11,6 +11,8 @@ Each example is a small realistic fleet with a few mutations (see
   context, and ``note:`` lines after it;
 * outputs only for hosts without errors, and every host built when the exit
   is 0; lint and build agree on which hosts fail;
+* in the long run, a rebuild with ``--no-cache`` gives the same bytes, and
+  ``show`` and ``inventory --list`` take the fleet without a traceback;
 * each run within :data:`MAX_SECONDS` of CPU time (its own work, whatever
   the machine's load; :data:`TIMEOUT` of wall time kills a run that hangs)
   and :data:`MAX_RSS`.
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fuzz_fleets import Files, fleets
+from fuzz_fleets import FIFO, LINK, Files, fleets
 from hypothesis import HealthCheck, given, settings
 
 MEMORY_LIMIT = 2 << 30
@@ -186,7 +188,12 @@ def write(root: Path, files: Files) -> list[str]:
     for name, data in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if data.startswith(LINK):
+            path.symlink_to(data[len(LINK) :].decode())
+        elif data == FIFO:
+            os.mkfifo(path)
+        else:
+            path.write_bytes(data)
     stems = [n[len("configs/") : -len(".yaml")] for n in files if n.startswith("configs/")]
     return [s for s in stems if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._+@-]{0,199}", s)]
 
@@ -199,7 +206,31 @@ def check_run(ran: Ran, what: str) -> None:
     assert ran.max_rss < MAX_RSS, f"{what}: {ran.max_rss:,} bytes"
 
 
-def check_fleet(files: Files) -> None:
+def outputs(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for d in ("build", "out")
+        for p in sorted((root / d).glob("*"))
+        if p.suffix in (".ign", ".iso")
+    }
+
+
+def check_other_commands(root: Path, stems: list[str]) -> None:
+    """The long run only: a rebuild from scratch gives the same bytes, and
+    ``show`` and ``inventory`` take the same fleet without a traceback."""
+    before = outputs(root)
+    again = hostiso(root, "build", "--no-cache")
+    check_run(again, "build --no-cache")
+    after = outputs(root)
+    assert {k: v for k, v in after.items() if k in before} == before, "not reproducible"
+    for argv in (["show", *stems[:1], "--origin"], ["inventory", "--list"]):
+        ran = hostiso(root, *argv)
+        check_run(ran, " ".join(argv))
+        if argv[0] == "inventory" and ran.rc == 0:
+            json.loads(ran.stdout)
+
+
+def check_fleet(files: Files, *, thorough: bool = False) -> None:
     with tempfile.TemporaryDirectory(prefix="hostiso-fuzz-") as tmp:
         root = Path(tmp)
         stems = write(root, files)
@@ -221,6 +252,8 @@ def check_fleet(files: Files) -> None:
         assert lint.stderr == ""
         assert (lint.rc == 1) == any(d["severity"] == "error" for d in found)
         assert lint.rc == build.rc, f"lint {lint.rc}, build {build.rc}\n{build.stderr}"
+        if thorough:
+            check_other_commands(root, stems)
 
 
 @QUICK
@@ -233,7 +266,7 @@ def test_fuzz(files: Files) -> None:
 @LONG
 @given(files=fleets())
 def test_fuzz_long(files: Files) -> None:
-    check_fleet(files)
+    check_fleet(files, thorough=True)
 
 
 def test_the_base_fleet_builds() -> None:

@@ -42,7 +42,6 @@ PAYLOADS = [
     ),
     ("{{ ('x' * 1000) | replace('x', 'x' * 10000) }}", f"|replace {OVER}"),
     ("{{ 'ab'.translate({97: 'x' * 1000000, 98: 'y'}) }}", f"translate() {OVER}"),
-    ("{{ lipsum(10**6) }}", f"lipsum() {OVER}"),
     ("{{ (1).to_bytes(10**9, 'big') }}", f"to_bytes() {OVER}"),
     ("{{ [1] | batch(10**9, 'x') | list }}", f"|batch {OVER}"),
     ("{{ [1] | slice(10**9) | list }}", f"|slice {OVER}"),

@@ -228,7 +228,7 @@ def test_unknown_host_stem(fleet: Path) -> None:
     rc, _, err = run(["build", "nope"], fleet)
     assert rc == 1
     assert err.splitlines()[0] == (
-        "configs/nope.yaml:1:1: error: no host file configs/nope.yaml [no-such-host]"
+        "configs/nope.yaml: error: no host file configs/nope.yaml [no-such-host]"
     )
 
 
@@ -587,3 +587,15 @@ def test_an_existing_open_secrets_directory_is_made_private(
     assert rc == 0, err
     for name in private:
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o700, name
+
+
+def test_a_host_name_outside_configs_quotes_nothing(fleet: Path) -> None:
+    """``build ../notes`` names a file outside configs/: no such host, and the
+    file's text is never quoted."""
+    (fleet / "notes.yaml").write_text("secret: hunter2\n")
+    rc, out, err = run(["build", "../notes"], fleet)
+    assert (rc, out) == (1, "")
+    assert err == (
+        "configs/../notes.yaml: error: no host file configs/../notes.yaml [no-such-host]\n"
+    )
+    assert not (fleet / "out").exists() or not list((fleet / "out").iterdir())

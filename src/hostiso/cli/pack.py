@@ -72,6 +72,13 @@ def _read_config(name: str, io: IO) -> bytes | None:
     return data
 
 
+_MESSAGES = {
+    "Invalid control character at": "a control character inside a string (write it as \\u00XX)",
+    "Unexpected UTF-8 BOM (decode using utf-8-sig)": "it starts with a byte order mark (BOM)",
+}
+"""Python's words for a JSON error, where they say something else (or nothing)."""
+
+
 def json_object_problem(data: bytes, name: str) -> Diagnostic | None:
     """Why ``data`` is not a UTF-8 JSON object (what Ignition reads), or None."""
     try:
@@ -83,7 +90,7 @@ def json_object_problem(data: bytes, name: str) -> Diagnostic | None:
         value = json.loads(text, parse_constant=_refuse, parse_float=_finite, parse_int=_finite)
     except json.JSONDecodeError as exc:
         where = Mark(name, exc.lineno, exc.colno)
-        return error("invalid-json", f"not JSON: {exc.msg}", mark=where)
+        return error("invalid-json", f"not JSON: {_MESSAGES.get(exc.msg, exc.msg)}", mark=where)
     except _BadNumber as exc:
         return error("invalid-json", f"not JSON: {exc}", mark=_number_mark(text, name))
     except RecursionError:

@@ -10,7 +10,9 @@ shorthand that produced it).  ``--ignition`` prints the Ignition JSON the
 build would write, pretty-printed.
 
 Diagnostics go to stderr; any error makes the exit code 1 (the YAML is still
-printed, as far as the host was loaded, to help find the cause).
+printed, as far as the host was loaded, to help find the cause).  A plaintext
+``password:`` (an error) and the password of a URL (``https://user:pw@...``)
+are printed as ``********``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hostiso.cli.build import add_spec_option
 from hostiso.cli.io import CONFIG_EXIT, IO, add_fleet_options, emit
 from hostiso.derive.etcd import tls
 from hostiso.diagnostics import Diagnostic, error
+from hostiso.diagnostics.redact import REDACTED, hide_url_password
 from hostiso.emit.compile import compile_host
 from hostiso.emit.v2.common import to_json
 from hostiso.load.fleet import Host, Layout
@@ -202,6 +205,10 @@ def scalar_lines(value: Any, key: str | None = None) -> tuple[str, list[str]]:
     """
     if key == "mode" and isinstance(value, int) and not isinstance(value, bool):
         return f"0{value:o}", []
+    if key == "password" and value is not None:  # refused, and still never printed
+        return REDACTED, []
+    if isinstance(value, str):
+        value = hide_url_password(value)
     if isinstance(value, str) and "\n" in value:
         lines = _dump_one(value, "|")
         if lines[0] not in ("|", "|-", "|+"):

@@ -140,8 +140,8 @@ def read_password_file(root: FsPath, rel: str) -> tuple[str | None, str | None]:
     first = data.split(b"\n", 1)
     if len(first) == 1 and len(data) > MAX_PASSWORD_BYTES:
         return None, f"the first line of {rel} is longer than {MAX_PASSWORD_BYTES:,} bytes"
-    try:
-        line = first[0].decode("utf-8").removesuffix("\r")
+    try:  # an editor's byte order mark is no part of the password (utf-8-sig drops it)
+        line = first[0].decode("utf-8-sig").removesuffix("\r")
     except UnicodeDecodeError:
         return None, f"{rel} is not UTF-8 text"
     if line == "":

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
+from hostiso.diagnostics.redact import hide_url_password
+
 Path = tuple[str | int, ...]
 
 LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -56,6 +58,11 @@ class Diagnostic:
     through every check, so all its problems are reported at once."""
     at_key: bool = field(default=False, compare=False)
     """A problem with a key itself: placed at the key rather than its value."""
+
+    def __post_init__(self) -> None:
+        """A message never carries a URL's password (a value quoted as is)."""
+        if "://" in self.message:
+            object.__setattr__(self, "message", hide_url_password(self.message))
 
     @property
     def is_error(self) -> bool:

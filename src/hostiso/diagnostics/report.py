@@ -17,7 +17,6 @@ import functools
 import json
 import os
 import stat
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
@@ -26,8 +25,8 @@ from urllib.parse import quote
 from hostiso import __version__
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, Severity, format_path
 from hostiso.diagnostics.redact import redact
+from hostiso.diagnostics.snippet import render_line, window
 
-TAB_SIZE = 8
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/hostiso/hostiso"
 SRCROOT = "%SRCROOT%"
@@ -190,50 +189,14 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"{_STYLE[style]}{text}{_RESET}" if color else text
 
 
-def _display_char(ch: str, column: int) -> tuple[str, int]:
-    """How one source character is shown at display ``column``: (text, width)."""
-    if ch == "\t":
-        width = TAB_SIZE - column % TAB_SIZE
-        return " " * width, width
-    category = unicodedata.category(ch)
-    if category == "Cc":  # other control characters: never send them to a terminal
-        return "\ufffd", 1
-    if category == "Cf":  # invisible format characters (BOM, bidi overrides)
-        return "", 0
-    if category in ("Mn", "Me"):  # combining marks sit on the previous character
-        return ch, 0
-    return ch, 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def render_line(line: str) -> tuple[str, list[int]]:
-    """Tabs expanded, control characters replaced; and the display column
-    at which each character starts, plus one entry for the end of the line."""
-    shown: list[str] = []
-    starts: list[int] = []
-    column = 0
-    for ch in line:
-        starts.append(column)
-        text, width = _display_char(ch, column)
-        shown.append(text)
-        column += width
-    starts.append(column)
-    return "".join(shown), starts
-
-
-def caret_column(line: str, col: int) -> int:
-    """Display column for 1-based ``col``; past the end means just after it."""
-    _, starts = render_line(line)
-    return starts[min(max(col, 1), len(starts)) - 1]
-
-
 def _snippet(mark: Mark, source: SourceReader, color: bool, code: str = "") -> list[str]:
     line = source.line(mark.file, mark.line)
     if line is None:
         return []
-    line = redact(line, mark.col, code)
-    shown, _ = render_line(line)
+    line, col = window(redact(line, mark.col, code), mark.col)
+    shown, starts = render_line(line)
     gutter = " " * len(str(mark.line))
-    pad = " " * caret_column(line, mark.col)
+    pad = " " * starts[min(max(col, 1), len(starts)) - 1]
     return [
         f" {mark.line} | {shown}".rstrip(),
         f" {gutter} | {pad}{_paint('^', 'caret', color)}",

@@ -1,16 +1,21 @@
-"""Bounds on YAML aliases: no cycles, and no document that expands past a limit.
+"""Bounds on a YAML document's values: no alias cycles, and no document that
+holds or expands to more than :data:`MAX_NODES` values.
 
 Aliases are copied when a document becomes a tree, so ``&a [*a, *a]`` chains
-(a "billion laughs") would otherwise eat the machine's memory.
+(a "billion laughs") would otherwise eat the machine's memory; and a file of
+a few megabytes (``[x,x,x,...]``) holds millions of values, each a node of a
+few hundred bytes: both are refused before a tree is built.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 
-MAX_NODES = 1_000_000
-"""Values one file may expand to: aliases are copied, so ``&a [*a, *a]`` chains
-(a "billion laughs") would otherwise eat the machine's memory."""
+MAX_NODES = 250_000
+"""Values one file may hold or expand to (a large overlay holds a few thousand)."""
+_VALUES = (yaml.ScalarEvent, yaml.CollectionStartEvent, yaml.AliasEvent)
 
 
 class AliasError(Exception):
@@ -20,6 +25,20 @@ class AliasError(Exception):
         super().__init__(message)
         self.message = message
         self.node = node
+
+
+def first_past_limit(text: str, loader: Any) -> Any:
+    """The start mark of the value past :data:`MAX_NODES` in ``text``, or None,
+    from the parser's events, one at a time (no node is built).  YAML errors
+    propagate, as composing the document would raise them."""
+    if len(text) < MAX_NODES // 2:  # a value takes at least two characters
+        return None
+    count = 0
+    for event in yaml.parse(text, Loader=loader):
+        count += isinstance(event, _VALUES)
+        if count > MAX_NODES:
+            return event.start_mark
+    return None
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -231,8 +231,10 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
     groups_node = node.get("groups")
     groups: list[tuple[str, Node]] = []
     if groups_node is not None and isinstance(groups_node.value, list):
-        # anything that is not a list of strings is reported by the schema
-        groups = [(g.value, g) for g in groups_node.value if isinstance(g.value, str)]
+        # a number or boolean is the text written, as the schema reads it
+        # (groups: [1] is group '1'); anything else is reported by the schema
+        named = [(g.value if g.text is None else g.text, g) for g in groups_node.value]
+        groups = [(name, g) for name, g in named if isinstance(name, str)]
     host.groups = [g for g, _ in groups]
     layers = []
     for name, gnode in [("all", None), *_good_groups(host, groups)]:
@@ -280,7 +282,11 @@ def check_schema(host: Host) -> None:
     """Types, unknown keys and value formats of the merged (rendered) tree."""
     if host.user is None:
         return
-    host.diagnostics += validate(host.user, hostschema.HOST)
+    # a value whose template failed is still its source text: that failure is
+    # its problem, not the format of the text ('{{ x }}' needs a prefix length)
+    unrendered = {d.path for d in host.diagnostics if d.code.startswith("template-")}
+    found = validate(host.user, hostschema.HOST)
+    host.diagnostics += [d for d in found if d.path not in unrendered or d.code == "wrong-type"]
     hostname = host.user.get("hostname")
     if hostname is not None and isinstance(hostname.value, str):
         host.name = hostname.value

@@ -7,8 +7,11 @@
   (:mod:`hostiso.load.limits`: 1 MiB, 500,000 operations, 2 seconds of CPU time);
 * strict undefined: a misspelt name is an error, never an empty string;
 * no loader: ``include``, ``import`` and ``extends`` are errors; no globals
-  beyond jinja2's own harmless ones (``range``, ``dict``, ``lipsum``,
-  ``cycler``, ``joiner``, ``namespace``), no autoescaping;
+  beyond jinja2's own harmless ones (``range``, ``dict``, ``cycler``,
+  ``joiner``, ``namespace``), no autoescaping;
+* reproducible: ``|random`` and ``lipsum()`` are errors, and so is a value
+  that prints a Python object's address (``<... object at 0x7f...>``, the
+  text of a method or a ``cycler()``), which differs on every run;
 * ``keep_trailing_newline``: a block scalar keeps its final newline.
 """
 
@@ -119,7 +122,7 @@ def render(source: str, context: Mapping[str, Any]) -> str | Failure:
         return template
     try:
         with limits.budget():
-            return template.render(context)
+            text = template.render(context)
     except TemplateLimit as exc:
         return Failure("template-error", f"template too large: {exc}", _template_line(exc))
     except jinja2.UndefinedError as exc:
@@ -130,6 +133,28 @@ def render(source: str, context: Mapping[str, Any]) -> str | Failure:
         return Failure("template-error", f"not allowed in a template: {exc}", _template_line(exc))
     except Exception as exc:  # a template can raise anything Python can; report it
         return Failure("template-error", f"template failed: {_describe(exc)}", _template_line(exc))
+    return _unrepeatable(text, source) or text
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{4,}")
+"""The default text of a Python object: its memory address changes on every run."""
+
+
+def _unrepeatable(text: str, source: str) -> Failure | None:
+    """A failure when ``text`` holds an object's address the template did not
+    spell out itself (the same inputs must give the same output)."""
+    if " at 0x" not in text:  # the common case, at C speed
+        return None
+    found = _ADDRESS.search(text)
+    if found is None or found[0] in source:
+        return None
+    before = text[max(found.start() - 60, 0) : found.start()]
+    what = before[before.rfind("<") + 1 :] if "<" in before else before
+    return Failure(
+        "template-error",
+        f"the template prints a Python object (<{what} at 0x...>), whose text "
+        "changes on every build; print one of its values instead",
+    )
 
 
 def _describe(exc: Exception) -> str:

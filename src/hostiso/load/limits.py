@@ -3,7 +3,7 @@
 jinja2's sandbox keeps templates away from Python's internals and caps
 ``range()``, but a short template can still ask for gigabytes:
 ``'x'.ljust(10**9)``, ``'%999999999d' % 1``, ``'{:>999999999}'.format(1)``,
-``indent(10**9)``, ``lipsum(10**6)``, a string doubled in a loop.  Each
+``indent(10**9)``, a string doubled in a loop.  Each
 operation is checked *before* it runs, against :class:`Limits`:
 
 * ``size``: no string, list or mapping a template handles (or renders to)

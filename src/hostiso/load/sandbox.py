@@ -8,7 +8,7 @@ before it runs, from its arguments:
 
 * calls: ``str``/``bytes`` methods (``ljust``, ``rjust``, ``center``,
   ``zfill``, ``expandtabs``, ``replace``, ``translate``, ``join``),
-  ``int.to_bytes``, ``lipsum()``; ``str.format`` through a formatter that
+  ``int.to_bytes``; ``str.format`` through a formatter that
   checks every width and field;
 * operators ``*``, ``**``, ``%``, ``+`` (and ``~``, compiled to a checked join);
 * filters: every argument is weighed, and those that grow (``indent``,
@@ -16,6 +16,9 @@ before it runs, from its arguments:
   ``wordwrap``, ``tojson``, ``urlize``...) are estimated first;
 * ``{{ }}`` output (``finalize``) and every joined buffer (``concat``);
 * every loop iteration, call, filter, test and look-up costs one operation.
+
+``|random`` and ``lipsum()`` are refused: their output changes from run to
+run, and the same inputs must give the same bytes.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
-from jinja2.utils import _PassArg, generate_lorem_ipsum
+from jinja2.utils import _PassArg
 from markupsafe import EscapeFormatter, Markup
 
 from hostiso.load.limits import MAX_INT_BITS, Budget, current
@@ -84,16 +88,22 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
-    words = max if isinstance(max, int) else 100
-    count = n if isinstance(n, int) else 0
-    current().check(count * (words * 12 + 16), "lipsum()")
-    return str(generate_lorem_ipsum(n, html, min, max))
+def _unrepeatable(what: str) -> Callable[..., Any]:
+    """A stand-in for ``what``, whose result is random: refused when called."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise SecurityError(
+            f"{what} gives a different result on every build; "
+            "the same inputs must give the same output"
+        )
+
+    refuse.__name__ = refuse.__qualname__ = what.strip("|()")
+    return refuse
 
 
 BOUNDED = frozenset(
     {
-        "length", "count", "first", "last", "random", "min", "max", "sum", "sort", "unique",
+        "length", "count", "first", "last", "min", "max", "sum", "sort", "unique",
         "reverse", "list", "map", "select", "reject", "selectattr", "rejectattr", "groupby",
         "dictsort", "items", "default", "d", "attr", "abs", "int", "float", "round", "bool",
         "filesizeformat", "wordcount",
@@ -234,7 +244,8 @@ class Sandbox(ImmutableSandboxedEnvironment):
         self.filters = {name: _checked_filter(name, f) for name, f in self.filters.items()}
         self.filters[COUNTED] = counted
         self.tests = {name: _counted_test(test) for name, test in self.tests.items()}
-        self.globals["lipsum"] = _lipsum
+        self.filters["random"] = _unrepeatable("|random")
+        self.globals["lipsum"] = _unrepeatable("lipsum()")
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         budget = current()

@@ -14,7 +14,9 @@ from typing import Any
 import yaml
 
 from hostiso.diagnostics import LINE_BREAK, Diagnostic, Mark, error
+from hostiso.diagnostics.report import file_mark
 from hostiso.load import aliases, yamlerrors, yamltext
+from hostiso.util import fsutil
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -177,6 +179,10 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
     if refused:
         return None, refused
     try:
+        past = aliases.first_past_limit(text, _Loader)
+        if past is not None:
+            message = f"the file holds more than {aliases.MAX_NODES:,} values"
+            return None, [error("yaml-too-large", message, mark=_mark(file, past))]
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         return None, [yamlerrors.syntax_error(exc, text, file)]
@@ -193,13 +199,23 @@ def load_text(text: str, file: str) -> tuple[Node | None, list[Diagnostic]]:
         return None, [error("yaml-syntax", "the document nests too deeply", mark=Mark(file, 1, 1))]
 
 
+MAX_FILE_BYTES = 16 << 20
+"""A host file or overlay larger than this is refused before it is parsed (a
+YAML document's nodes take many times its size in memory)."""
+
+
 def load_file(path: str, display: str | None = None) -> tuple[Node | None, list[Diagnostic]]:
+    """One host file or overlay, a regular file (never a FIFO: no hang) of at
+    most :data:`MAX_FILE_BYTES`; a problem reading it is at the file as a whole."""
     name = display or path
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = fsutil.read_regular(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, [error("file-unreadable", exc.strerror or str(exc), mark=Mark(name, 1, 1))]
+        message = f"cannot read: {exc.strerror or exc}"
+        return None, [error("file-unreadable", message, mark=file_mark(name))]
+    if len(data) > MAX_FILE_BYTES:
+        message = f"the file is over {MAX_FILE_BYTES >> 20} MiB, more than hostiso reads"
+        return None, [error("file-too-large", message, mark=file_mark(name))]
     return load_bytes(data, name)
 
 

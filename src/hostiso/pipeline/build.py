@@ -22,7 +22,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from hostiso.diagnostics import Diagnostic, Mark, error
+from hostiso.diagnostics import Diagnostic, error
+from hostiso.diagnostics.report import file_mark
 from hostiso.load.fleet import Layout
 from hostiso.load.sources import stem_problem
 from hostiso.media import iso
@@ -209,5 +210,7 @@ def _remove_temp_files(layout: Layout, options: BuildOptions) -> list[Diagnostic
 
 
 def _no_such_host(layout: Layout, stem: str) -> Diagnostic:
+    """At the file as a whole: there is no line to quote (and a name like
+    ``../notes`` must not quote a file outside configs/)."""
     path = layout.display(layout.configs / f"{stem}.yaml")
-    return error("no-such-host", f"no host file {path}", mark=Mark(path, 1, 1))
+    return error("no-such-host", f"no host file {path}", mark=file_mark(path))

@@ -120,7 +120,7 @@ def _select(
         else:
             path = layout.display(layout.configs / f"{stem}.yaml")
             result.diagnostics.append(
-                error("no-such-host", f"no host file {path}", mark=Mark(path, 1, 1))
+                error("no-such-host", f"no host file {path}", mark=file_mark(path))
             )
     return chosen
 
