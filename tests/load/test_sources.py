@@ -122,6 +122,27 @@ def test_a_fifo_as_a_local_file(tmp_path: Path) -> None:
     assert_only(tmp_path, ["build"], expected, "web")
 
 
+def test_a_local_file_too_large_to_carry(tmp_path: Path) -> None:
+    """Read no further than the limit (a sparse file: nothing is allocated)."""
+    write_fleet(
+        tmp_path,
+        {
+            **GOOD,
+            "configs/web.yaml": (
+                "storage:\n  files:\n    - path: /etc/x\n      contents:\n        local: big\n"
+            ),
+        },
+    )
+    (tmp_path / "files").mkdir(exist_ok=True)
+    with (tmp_path / "files/big").open("wb") as f:
+        f.truncate((64 << 20) + 1)
+    expected = [
+        "configs/web.yaml:5:16: error: 'big' is larger than 64 MiB: the config carries its files "
+        "inside itself; put large files on the machine another way [local-file-too-large]"
+    ]
+    assert_only(tmp_path, ["build"], expected, "web")
+
+
 PASSWORD_USER = "passwd:\n  users:\n    - name: core\n      password_file: secrets/core.password\n"
 
 

@@ -9,6 +9,10 @@ from hostiso.diagnostics import Diagnostic, Path, error
 from hostiso.load import sources
 from hostiso.util import fsutil
 
+MAX_LOCAL_FILE = 64 << 20
+"""The largest file ``contents.local`` may name: Ignition carries it inside the
+config (as a data URL, a third larger or more), which Ignition reads whole."""
+
 
 def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     """The bytes of ``base/name``, refusing anything that escapes ``base``.
@@ -34,6 +38,13 @@ def read_confined(base: FsPath, name: str, path: Path) -> bytes | Diagnostic:
     if not target.is_file():
         return error("local-file-missing", f"'{name}' is not a file in {base.name}/", path)
     try:
-        return fsutil.read_regular(target)
+        data = fsutil.read_regular(target, MAX_LOCAL_FILE + 1)
     except OSError as exc:
         return error("local-file-missing", f"cannot read '{name}': {exc.strerror}", path)
+    if len(data) > MAX_LOCAL_FILE:
+        message = (
+            f"'{name}' is larger than {MAX_LOCAL_FILE >> 20} MiB: the config carries its files "
+            "inside itself; put large files on the machine another way"
+        )
+        return error("local-file-too-large", message, path)
+    return data
