@@ -184,6 +184,45 @@ def test_a_start_that_timed_out_but_went_through_is_done(
         libvirtd.virsh("destroy", WITH_CD, check=False)
 
 
+SLOW_FIRST = """#!/bin/sh
+# virsh, whose first '$HOSTISO_TEST_SLOW' (a verb) is done, then answers too late
+if [ "$4" = "$HOSTISO_TEST_SLOW" ] && mkdir "$HOSTISO_TEST_MARK" 2>/dev/null; then
+    "$HOSTISO_TEST_VIRSH" "$@"
+    exec sleep 600 </dev/null >/dev/null 2>&1
+fi
+exec "$HOSTISO_TEST_VIRSH" "$@"
+"""
+
+
+def test_a_media_change_that_timed_out_but_went_through_is_done(
+    fleet: Path, libvirtd: Libvirtd, tmp_path: Path
+) -> None:
+    """The retry of a timed-out ``virsh change-media --insert`` fails ("already
+    has media"), but the drive holds the ISO: inserted."""
+    libvirtd.virsh("change-media", WITH_CD, "hdc", "--eject", "--config", check=False)
+    wrapper = tmp_path / "bin" / "virsh"
+    wrapper.parent.mkdir()
+    wrapper.write_text(SLOW_FIRST)
+    wrapper.chmod(0o755)
+    env = {
+        "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
+        "HOSTISO_TEST_VIRSH": str(shutil.which("virsh")),
+        "HOSTISO_TEST_MARK": str(tmp_path / "once"),
+        "HOSTISO_TEST_SLOW": "change-media",
+    }
+    argv = ["attach", "vm1", "--timeout", "5", "--retries", "3", "--backoff", "0.05"]
+    rc, out, _err = run(argv, fleet, env=env)
+    iso = str((fleet / "out" / "vm1.iso").resolve())
+    assert rc == 0, out
+    assert (tmp_path / "once").is_dir()
+    assert re.fullmatch(
+        rf"vm1: ok: {re.escape(iso)} in hdc; \d+ retr(y|ies) "
+        r"\(last: virsh change-media took longer than 5 s\)\n",
+        out,
+    ), out
+    assert sources(inactive(libvirtd, WITH_CD))["hdc"] == iso
+
+
 def test_a_missing_domain_fails_that_host(fleet: Path, libvirtd: Libvirtd) -> None:
     rc, out, _err = run(["attach", "vm1", "vm3"], fleet)
     lines = dict(line.split(": ", 1) for line in out.splitlines())

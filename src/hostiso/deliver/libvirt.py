@@ -13,9 +13,9 @@
   (``destroy`` then ``start``), so the new drive and boot order apply.
 
 virsh runs with ``LC_ALL=C`` and the per-call timeout; a connection failure
-(libvirtd restarting) or a timeout is transient and retried (a ``start`` or
-``destroy`` whose retry finds it done, because the try that timed out went
-through, has succeeded).
+(libvirtd restarting) or a timeout is transient and retried (a ``start``,
+``destroy`` or media change whose retry fails because the try that timed out
+went through in libvirtd, leaving the domain as wanted, has succeeded).
 """
 
 from __future__ import annotations
@@ -135,30 +135,46 @@ def _has_media(xml: str, device: str) -> bool:
 
 def _media(virsh: Virsh, target: Libvirt, device: str | None, xml: str, path: str | None) -> str:
     live = ["--live"] if _running(virsh, target.domain) else []
+    domain = target.domain
     if path is None:
         if device is None or not _has_media(xml, device):
             return "no media to eject"
-        virsh("change-media", target.domain, device, "--eject", "--config", *live)
+        eject = ["change-media", domain, device, "--eject", "--config", *live]
+        _settled(virsh, domain, device, None, eject)
         return f"ejected from {device}"
     if device is None:
         new = _new_target(xml, target)
-        virsh(
-            "attach-disk",
-            target.domain,
-            path,
-            new,
-            "--type",
-            "cdrom",
-            "--mode",
-            "readonly",
-            "--targetbus",
-            "sata",
-            "--config",
-        )
+        cd = ["--type", "cdrom", "--mode", "readonly", "--targetbus", "sata", "--config"]
+        _settled(virsh, domain, new, path, ["attach-disk", domain, path, new, *cd])
         return f"{path} in new CD drive {new}" + (" (from the next start)" if live else "")
     how = "--update" if _has_media(xml, device) else "--insert"
-    virsh("change-media", target.domain, device, path, how, "--config", *live)
+    change = ["change-media", domain, device, path, how, "--config", *live]
+    _settled(virsh, domain, device, path, change)
     return f"{path} in {device}"
+
+
+def _settled(virsh: Virsh, domain: str, device: str, path: str | None, args: list[str]) -> None:
+    """A media change that leaves ``device`` holding ``path`` (None: empty).  A
+    try that timed out may have gone through in libvirtd all the same, and its
+    retry then fails ("already has media", "target already exists"): if the
+    domain's drive is as wanted, it is done."""
+    before = len(virsh.retries)
+    try:
+        virsh(*args)
+    except DeliverError:
+        if len(virsh.retries) == before:
+            raise
+        if _source(virsh("dumpxml", "--inactive", domain), device) != (path, True):
+            raise
+
+
+def _source(xml: str, device: str) -> tuple[str | None, bool]:
+    """The file in the drive ``device`` (None when empty), and whether there is one."""
+    for disk in _disks(xml):
+        if _target_dev(disk) == device:
+            source = disk.find("source")
+            return (source.get("file") if source is not None else None), True
+    return None, False
 
 
 def _new_target(xml: str, target: Libvirt) -> str:
