@@ -148,42 +148,6 @@ def test_reset_starts_the_domain(fleet: Path, libvirtd: Libvirtd) -> None:
         libvirtd.virsh("destroy", WITH_CD, check=False)
 
 
-SLOW_FIRST_START = """#!/bin/sh
-# virsh, whose first 'start' starts the domain, then answers too late
-if [ "$4" = start ] && mkdir "$HOSTISO_TEST_MARK" 2>/dev/null; then
-    "$HOSTISO_TEST_VIRSH" "$@"
-    exec sleep 600 </dev/null >/dev/null 2>&1
-fi
-exec "$HOSTISO_TEST_VIRSH" "$@"
-"""
-
-
-def test_a_start_that_timed_out_but_went_through_is_done(
-    fleet: Path, libvirtd: Libvirtd, tmp_path: Path
-) -> None:
-    """The retry of a timed-out ``virsh start`` finds the domain running: started."""
-    wrapper = tmp_path / "bin" / "virsh"
-    wrapper.parent.mkdir()
-    wrapper.write_text(SLOW_FIRST_START)
-    wrapper.chmod(0o755)
-    env = {
-        "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
-        "HOSTISO_TEST_VIRSH": str(shutil.which("virsh")),
-        "HOSTISO_TEST_MARK": str(tmp_path / "started-once"),
-    }
-    argv = ["attach", "vm1", "--reset", "--timeout", "5", "--retries", "3", "--backoff", "0.05"]
-    rc, out, _err = run(argv, fleet, env=env)
-    try:
-        assert rc == 0, out
-        assert (tmp_path / "started-once").is_dir()
-        assert re.search(
-            r"; started; \d+ retr(y|ies) \(last: virsh start took longer than 5 s\)\n$", out
-        ), out
-        assert libvirtd.virsh("domstate", WITH_CD).stdout.strip() == "running"
-    finally:
-        libvirtd.virsh("destroy", WITH_CD, check=False)
-
-
 SLOW_FIRST = """#!/bin/sh
 # virsh, whose first '$HOSTISO_TEST_SLOW' (a verb) is done, then answers too late
 if [ "$4" = "$HOSTISO_TEST_SLOW" ] && mkdir "$HOSTISO_TEST_MARK" 2>/dev/null; then
@@ -194,22 +158,45 @@ exec "$HOSTISO_TEST_VIRSH" "$@"
 """
 
 
+def slow_first(tmp_path: Path, verb: str) -> dict[str, str]:
+    """The environment of a run whose first ``virsh VERB`` answers too late."""
+    wrapper = tmp_path / "bin" / "virsh"
+    wrapper.parent.mkdir()
+    wrapper.write_text(SLOW_FIRST)
+    wrapper.chmod(0o755)
+    return {
+        "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
+        "HOSTISO_TEST_VIRSH": str(shutil.which("virsh")),
+        "HOSTISO_TEST_MARK": str(tmp_path / "once"),
+        "HOSTISO_TEST_SLOW": verb,
+    }
+
+
+def test_a_start_that_timed_out_but_went_through_is_done(
+    fleet: Path, libvirtd: Libvirtd, tmp_path: Path
+) -> None:
+    """The retry of a timed-out ``virsh start`` finds the domain running: started."""
+    env = slow_first(tmp_path, "start")
+    argv = ["attach", "vm1", "--reset", "--timeout", "5", "--retries", "3", "--backoff", "0.05"]
+    rc, out, _err = run(argv, fleet, env=env)
+    try:
+        assert rc == 0, out
+        assert (tmp_path / "once").is_dir()
+        assert re.search(
+            r"; started; \d+ retr(y|ies) \(last: virsh start took longer than 5 s\)\n$", out
+        ), out
+        assert libvirtd.virsh("domstate", WITH_CD).stdout.strip() == "running"
+    finally:
+        libvirtd.virsh("destroy", WITH_CD, check=False)
+
+
 def test_a_media_change_that_timed_out_but_went_through_is_done(
     fleet: Path, libvirtd: Libvirtd, tmp_path: Path
 ) -> None:
     """The retry of a timed-out ``virsh change-media --insert`` fails ("already
     has media"), but the drive holds the ISO: inserted."""
     libvirtd.virsh("change-media", WITH_CD, "hdc", "--eject", "--config", check=False)
-    wrapper = tmp_path / "bin" / "virsh"
-    wrapper.parent.mkdir()
-    wrapper.write_text(SLOW_FIRST)
-    wrapper.chmod(0o755)
-    env = {
-        "PATH": f"{wrapper.parent}:{os.environ['PATH']}",
-        "HOSTISO_TEST_VIRSH": str(shutil.which("virsh")),
-        "HOSTISO_TEST_MARK": str(tmp_path / "once"),
-        "HOSTISO_TEST_SLOW": "change-media",
-    }
+    env = slow_first(tmp_path, "change-media")
     argv = ["attach", "vm1", "--timeout", "5", "--retries", "3", "--backoff", "0.05"]
     rc, out, _err = run(argv, fleet, env=env)
     iso = str((fleet / "out" / "vm1.iso").resolve())
