@@ -137,6 +137,22 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         [f"{W}:5:13: error: 'x' is not a valid int [yaml-value]"],
     ),
     (
+        "tag-on-a-list",
+        {W: "groups: [web]\nvars:\n  x: !!python/object/apply:os.system [echo hi]\n"},
+        [
+            f"{W}:3:6: error: the YAML tag '!!python/object/apply:os.system' is not "
+            "supported: write a plain mapping or list [yaml-tag]"
+        ],
+    ),
+    (
+        "tag-on-a-section",
+        {W: "groups: [web]\nstorage: !custom\n  files: []\n"},
+        [
+            f"{W}:2:10: error: the YAML tag '!custom' is not supported: write a plain "
+            "mapping or list [yaml-tag]"
+        ],
+    ),
+    (
         "not-utf8",
         {W: "hostname: caf\udce9\n"},
         [

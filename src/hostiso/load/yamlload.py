@@ -243,6 +243,8 @@ class _Converter:
 
     def convert(self, node: yaml.Node) -> Node:
         mark = _mark(self.file, node.start_mark)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in PLAIN_COLLECTIONS:
+            self.problems.append(_collection_tag(node.tag, mark))
         if isinstance(node, yaml.MappingNode):
             return Node(self.mapping(node), mark)
         if isinstance(node, yaml.SequenceNode):
@@ -295,6 +297,17 @@ class _Converter:
                 return
             for key, child in self.mapping(source).items():
                 merged.setdefault(key, child)
+
+
+PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+
+
+def _collection_tag(tag: str, mark: Mark) -> Diagnostic:
+    """A tag on a mapping or list (``!!set``, ``!!python/object/apply:...``, ``!custom``):
+    nothing in a host file reads it, so it would be dropped without a word."""
+    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)[:80]
+    message = f"the YAML tag '{shown}' is not supported: write a plain mapping or list"
+    return error("yaml-tag", message, mark=mark)
 
 
 def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
