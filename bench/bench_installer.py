@@ -145,6 +145,8 @@ def sign(root: Path, image: Path) -> Path | None:
     key.write_bytes(subprocess.run(export, env=env, check=True, capture_output=True).stdout)
     sig = ["gpg", "--batch", "--detach-sign", "-o", f"{image}.sig", str(image)]
     subprocess.run(sig, env=env, check=True, capture_output=True)
+    kill = ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"]  # gpg started one
+    subprocess.run(kill, env=env, check=False, capture_output=True)
     return key
 
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -191,8 +192,9 @@ def test_the_digest_is_kept_for_an_unchanged_image(
 
 
 @pytest.fixture(scope="module")
-def gpg(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A signing key: (GNUPGHOME, armored public key file)."""
+def gpg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """A signing key: (GNUPGHOME, armored public key file); the gpg-agent that
+    gpg starts for it is stopped afterwards."""
     if shutil.which("gpg") is None or shutil.which("gpgv") is None:
         pytest.skip("gpg and gpgv are needed")
     home = tmp_path_factory.mktemp("gnupg")
@@ -209,7 +211,11 @@ def gpg(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             ["gpg", "--batch", "--armor", "--export"], env=env, check=True, capture_output=True
         ).stdout
     )
-    return home, key
+    try:
+        yield home, key
+    finally:
+        kill = ["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"]
+        subprocess.run(kill, env=env, check=False, capture_output=True)
 
 
 def sign(home: Path, path: Path) -> None:
