@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -57,6 +60,19 @@ LOGIN = f"passwd:\n  users:\n    - name: core\n      ssh_authorized_keys:\n     
 every host gets the ``no-login`` warning."""
 CORE: dict[str, Any] = {"name": "core", "sshAuthorizedKeys": [SSH_KEY]}
 """``core`` from :data:`LOGIN`, in Ignition."""
+
+
+def installer_guest() -> ModuleType:
+    """tests/kernel/installer_guest.py (the stand-in Flatcar ISO, its guest and
+    QEMU runner), loaded once for every test file that needs it."""
+    if "installer_guest" not in sys.modules:
+        path = Path(__file__).resolve().parent / "kernel" / "installer_guest.py"
+        spec = importlib.util.spec_from_file_location("installer_guest", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["installer_guest"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["installer_guest"]
 
 
 def write_fleet(root: Path, files: Mapping[str, str]) -> Path:

@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import bz2
 import hashlib
-import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import LOGIN, build_ok, heads, run, write_fleet
+from conftest import LOGIN, build_ok, heads, installer_guest, run, write_fleet
 
 HERE = Path(__file__).resolve().parent
 ENV = {"SOURCE_DATE_EPOCH": "1700000000"}
 OUT = "out/installer.iso"
 
 
-def _guest() -> ModuleType:
-    if "installer_guest" not in sys.modules:
-        path = HERE.parent / "kernel" / "installer_guest.py"
-        spec = importlib.util.spec_from_file_location("installer_guest", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["installer_guest"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["installer_guest"]
-
-
-g = _guest()
+g = installer_guest()
 pytestmark = pytest.mark.skipif(shutil.which("isoinfo") is None, reason="isoinfo is missing")
 
 

@@ -8,14 +8,12 @@ cost a second write, never a byte of the output.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from conftest import installer_guest
 from hostiso.media.fastcopy import Copy, Done
 from hostiso.media.installer import HostEntry, Image, Prefilled, write_installer
 from hostiso.media.installer_ahead import Ahead
@@ -29,20 +27,9 @@ HOSTS = [
 pytestmark = pytest.mark.skipif(shutil.which("isoinfo") is None, reason="isoinfo is missing")
 
 
-def _guest() -> ModuleType:
-    if "installer_guest" not in sys.modules:
-        path = HERE.parent / "kernel" / "installer_guest.py"
-        spec = importlib.util.spec_from_file_location("installer_guest", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["installer_guest"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["installer_guest"]
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    g = _guest()
+    g = installer_guest()
     try:
         parts = g.find_iso_parts()
     except g.Skip as exc:

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.util
 import os
 import shutil
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from conftest import LOGIN, run, write_fleet
+from conftest import LOGIN, installer_guest, run, write_fleet
 
 EPOCH = 1_700_000_000
 HERE = Path(__file__).resolve().parent
@@ -43,19 +40,7 @@ BOOT_TIMEOUT = 480.0
 machine loaded; a boot killed at this bound fails its test."""
 
 
-def _guest() -> ModuleType:
-    if "installer_guest" in sys.modules:
-        return sys.modules["installer_guest"]
-    path = HERE.parent / "kernel" / "installer_guest.py"
-    spec = importlib.util.spec_from_file_location("installer_guest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["installer_guest"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-g = _guest()
+g = installer_guest()
 pytestmark = pytest.mark.kernel
 
 

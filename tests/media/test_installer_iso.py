@@ -7,16 +7,14 @@ isolinux, Flatcar's layout and mkisofs flags, isohybrid) with a dummy kernel.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from conftest import installer_guest
 from hostiso.media.errors import MediaError
 from hostiso.media.installer import HostEntry, Image, install_script, write_installer
 
@@ -25,18 +23,7 @@ EPOCH = 1_700_000_000
 SECTOR = 2048
 
 
-def _guest() -> ModuleType:
-    if "installer_guest" not in sys.modules:
-        path = HERE.parent / "kernel" / "installer_guest.py"
-        spec = importlib.util.spec_from_file_location("installer_guest", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["installer_guest"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["installer_guest"]
-
-
-g = _guest()
+g = installer_guest()
 needs_tools = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("isoinfo", "xorriso", "blkid")),
     reason="needs isoinfo (genisoimage), xorriso and blkid",

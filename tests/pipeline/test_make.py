@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LOGIN, REPO, write_fleet
+from conftest import LOGIN, REPO, installer_guest, write_fleet
 
 pytestmark = [
     pytest.mark.slow,
@@ -274,18 +274,10 @@ def test_make_hosts_is_a_no_op_when_names_sort_differently_as_paths(fleet: Path)
 
 def test_make_installer(fleet: Path) -> None:
     """``make installer`` builds the named hosts first and writes out/installer.iso."""
-    import importlib.util
-    import sys
 
     missing = make(fleet, "installer")
     assert missing.returncode != 0 and "make installer needs BASE=" in missing.stderr
-    path = REPO / "tests" / "kernel" / "installer_guest.py"
-    spec = importlib.util.spec_from_file_location("installer_guest", path)
-    assert spec is not None and spec.loader is not None
-    guest = sys.modules.get("installer_guest") or importlib.util.module_from_spec(spec)
-    if "installer_guest" not in sys.modules:
-        sys.modules["installer_guest"] = guest
-        spec.loader.exec_module(guest)
+    guest = installer_guest()
     try:
         base = guest.dummy_base_iso(guest.find_iso_parts(), fleet)
     except guest.Skip as exc:
