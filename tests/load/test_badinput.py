@@ -132,6 +132,14 @@ CASES: list[tuple[str, dict[str, str], list[str]]] = [
         ],
     ),
     (
+        "hostname-of-100000-characters-is-quoted-by-its-ends",
+        {W: f"hostname: {'a' * 99_992}.example\n"},
+        [
+            f"{W}:1:11: error: hostname '{'a' * 160}...(100000 characters)..."
+            f"{'a' * 32}.example' is too long (100000 characters; at most 253) [bad-hostname]"
+        ],
+    ),
+    (
         "explicit-tag-on-a-bad-value",
         {W: "groups: [web]\nstorage:\n  files:\n    - path: /a\n      mode: !!int x\n"},
         [f"{W}:5:13: error: 'x' is not a valid int [yaml-value]"],

@@ -10,6 +10,7 @@ Every case: the exact diagnostic, exit 1, no traceback, the other hosts built.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -232,6 +233,25 @@ def test_a_host_file_name_make_cannot_take(tmp_path: Path, stem: str) -> None:
     assert_only(tmp_path, ["build"], expected)
     assert sorted(p.name for p in (tmp_path / "build").iterdir() if p.suffix == ".d") == ["good.d"]
     assert (tmp_path / "build/.hosts").read_text() == "good\n"
+
+
+@pytest.mark.parametrize("command", [["build"], ["lint"], ["inventory", "--partial"]])
+def test_a_host_file_name_that_is_not_utf8(tmp_path: Path, command: list[str]) -> None:
+    """A name of bytes that are not UTF-8 once crashed every command (the fleet
+    checks' key could not encode it)."""
+    write_fleet(tmp_path, GOOD)
+    (tmp_path / os.fsdecode(b"configs/a\xffb.yaml")).write_text("hostname: x\n")
+    rc, out, err = run(command, tmp_path)
+    assert rc == 1 and "Traceback" not in err
+    assert err.splitlines()[0] == (
+        "configs/a\\udcffb.yaml: error: the host file name 'a\\udcffb' cannot be used: it "
+        f"holds the byte 0xFF, which is not UTF-8; name host files with {ALLOWED} and set "
+        "the host's name with 'hostname:' [bad-file-name]"
+    )
+    if command == ["build"]:
+        assert all(p.exists() for p in outputs(tmp_path, "good"))
+    if command[0] == "inventory":
+        assert "good" in json.loads(out)["_meta"]["hostvars"]
 
 
 def test_the_record_of_built_hosts_never_names_a_foreign_iso(tmp_path: Path) -> None:

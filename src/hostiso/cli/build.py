@@ -120,11 +120,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from hostiso.pipeline.build import BuildOptions, build
     from hostiso.util.collect import few_collections
 
-    epoch = source_date_epoch(io.env)
-    if isinstance(epoch, str):
-        io.stderr.write(f"hostiso: error: {epoch}\n")
-        return USAGE_EXIT
-    if not check_root(args.root, io):
+    epoch = source_date_epoch(io)
+    if epoch is None or not check_root(args.root, io):
         return USAGE_EXIT
     root = FsPath(args.root)
     options = BuildOptions(

@@ -55,11 +55,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, io: IO) -> int:
-    epoch = source_date_epoch(io.env)
-    if isinstance(epoch, str):
-        io.stderr.write(f"hostiso: error: {epoch}\n")
-        return USAGE_EXIT
-    if not check_root(args.root, io):
+    epoch = source_date_epoch(io)
+    if epoch is None or not check_root(args.root, io):
         return USAGE_EXIT
     ahead = _ahead(args)
     try:

@@ -92,12 +92,17 @@ def check_root(root: str, io: IO) -> bool:
     return True
 
 
-def source_date_epoch(env: dict[str, str]) -> int | str:
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+def source_date_epoch(io: IO) -> int | None:
+    """``SOURCE_DATE_EPOCH`` (0 when unset); None, said on stderr, when it is no
+    whole number of seconds (a usage error: nothing is built)."""
+    raw = io.env.get("SOURCE_DATE_EPOCH", "").strip()
     if not raw:
         return 0
     if not raw.isdigit():
-        return f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}"
+        io.stderr.write(
+            f"hostiso: error: SOURCE_DATE_EPOCH must be a whole number of seconds, not {raw!r}\n"
+        )
+        return None
     return int(raw)
 
 

@@ -29,9 +29,8 @@ def run(args: argparse.Namespace, io: IO) -> int:
     from hostiso.media.iso import build_iso, validate_label, volume_label
     from hostiso.util import fsutil
 
-    epoch = source_date_epoch(io.env)
-    if isinstance(epoch, str):
-        io.stderr.write(f"hostiso: error: {epoch}\n")
+    epoch = source_date_epoch(io)
+    if epoch is None:
         return USAGE_EXIT
     label = args.label
     if label is None:

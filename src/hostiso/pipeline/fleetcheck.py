@@ -43,7 +43,7 @@ def fleet_checks(run: Run) -> Post:
 
 def _key(run: Run) -> str:
     lines = (f"{j.stem} {record(j)}" for j in run.jobs)
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def record(job: Job) -> str:
