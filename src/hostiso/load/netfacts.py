@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Path
+from hostiso.load.formats import parse_interface, parse_ip
 from hostiso.load.unitsections import NETWORK_SECTIONS
 
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
@@ -71,20 +72,8 @@ def parse_ini(text: str) -> list[tuple[str, str, str, int, int]]:
     return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _ip(value: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=65536)
-def _iface(value: str) -> IPInterface | None:
-    try:
-        return ipaddress.ip_interface(value) if "/" in value else None
-    except ValueError:
-        return None
+_ip = parse_ip
+_iface = parse_interface
 
 
 @functools.lru_cache(maxsize=65536)
