@@ -25,6 +25,7 @@ from hostiso.derive.etcd.members import membership
 from hostiso.derive.inventory import Mapping, ansible_groups, mapping_of, merge_children, section
 from hostiso.load.fleet import Host
 from hostiso.load.fleetview import addresses
+from hostiso.load.netfacts import address_text
 from hostiso.load.inventoryschema import RESERVED_GROUPS
 
 
@@ -107,15 +108,15 @@ def host_vars(host: Host, mapping: Mapping) -> dict[str, Any]:
 
 def _addresses(host: Host) -> Iterable[tuple[str, str]]:
     """From the same addresses as templates' ``host.addresses`` and etcd's URLs."""
-    found = [iface.ip for iface in addresses(host.user)]
+    found = addresses(host.user)
     if found:
-        yield "ansible_host", str(found[0])
-    v4 = next((ip for ip in found if ip.version == 4), None)
-    v6 = next((ip for ip in found if ip.version == 6), None)
+        yield "ansible_host", address_text(found[0])[0]
+    v4 = next((i for i in found if i.version == 4), None)
+    v6 = next((i for i in found if i.version == 6), None)
     if v4 is not None:
-        yield from (("ip", str(v4)), ("access_ip", str(v4)))
+        yield from (("ip", address_text(v4)[0]), ("access_ip", address_text(v4)[0]))
     if v6 is not None:
-        yield from (("ip6", str(v6)), ("access_ip6", str(v6)))
+        yield from (("ip6", address_text(v6)[0]), ("access_ip6", address_text(v6)[0]))
 
 
 def _etcd_name(host: Host, plain: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,16 +186,56 @@ def network_facts(clc: Any) -> NetFacts:
     of the wrong type contributes no fact.
     """
     facts = NetFacts()
+    for source in _sources(clc):
+        if isinstance(source, dict):
+            facts.links.append(link_from_shorthand(source))
+        else:
+            facts.links.append(link_from_unit(*source))
+    return facts
+
+
+def addresses_of(clc: Any) -> list[IPInterface]:
+    """The addresses of :func:`network_facts` (in its order), without its other facts."""
+    out: list[IPInterface] = []
+    for source in _sources(clc):
+        if isinstance(source, dict):
+            found = (_iface(_scalar(a)) for a in _items(source.get("addresses")))
+            out += [iface for iface in found if iface is not None]
+        else:
+            out += [iface for iface, _ in link_from_unit(*source).addresses]
+    return out
+
+
+def _sources(clc: Any) -> Iterator[dict[str, Any] | tuple[str, str, Path]]:
+    """What :func:`network_facts` reads, in order: the shorthand's mapping (unless a
+    raw unit replaces it), then ``(name, contents, path)`` of each ``.network`` unit."""
     config = _mapping(clc)
     units = _items(_mapping(config.get("networkd")).get("units"))
     names = {_scalar(u.get("name")) for u in units if isinstance(u, dict)}
     net = config.get("network")
     if isinstance(net, dict) and "10-static.network" not in names:
-        facts.links.append(link_from_shorthand(net))
+        yield net
     for i, unit in enumerate(units):
         if not isinstance(unit, dict):
             continue
         name = _scalar(unit.get("name"))
         if name.endswith(".network") and isinstance(unit.get("contents"), str):
-            facts.links.append(link_from_unit(name, unit["contents"], ("networkd", "units", i)))
-    return facts
+            yield name, unit["contents"], ("networkd", "units", i)
+
+
+AddressText = tuple[str, str, str, int, int, bool]
+"""ip, ip/prefix, network, prefix length, address bits, loopback."""
+
+
+@functools.lru_cache(maxsize=65536)
+def address_text(iface: IPInterface) -> AddressText:
+    """An address as text, once per distinct address (parses return shared objects)."""
+    network = iface.network
+    return (
+        str(iface.ip),
+        str(iface),
+        str(network),
+        network.prefixlen,
+        iface.max_prefixlen,
+        iface.ip.is_loopback,
+    )

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from hostiso.check.rules.common import ETCD_URL_KEYS, NETCONFIG_PATH, facts, plain
 from hostiso.diagnostics import Mark, Path
 from hostiso.load.fleet import Host
+from hostiso.load.netfacts import address_text
 
 FLANNEL_PATH: Path = ("flannel",)
 ADVERTISED = ("initial_advertise_peer_urls", "advertise_client_urls")
@@ -76,18 +77,7 @@ def facts_of(host: Host) -> HostFacts:
     """The record of a host whose tree is expanded."""
     clc = plain(host)
     net = facts(host)
-    addresses = tuple(
-        (
-            str(i.ip),
-            str(i),
-            str(i.network),
-            i.network.prefixlen,
-            i.max_prefixlen,
-            i.ip.is_loopback,
-            path,
-        )
-        for i, path in net.addresses
-    )
+    addresses = tuple((*address_text(i), path) for i, path in net.addresses)
     macs = tuple(
         (mac.lower().replace("-", ":"), _mac_path(link.path))
         for link in net.links
