@@ -12,7 +12,7 @@ import functools
 import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Path
 from hostiso.load.formats import parse_interface, parse_ip
@@ -23,8 +23,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
+    """A ``[Route]`` (or a shorthand route); a tuple, as links have many and are
+    made for every host."""
+
     destination: IPNetwork | None
     gateway: IPAddress | None
     path: Path

@@ -127,7 +127,7 @@ def record_digest(job: Job) -> str:
         return ""
     claim: Any = None if job.claim is None else tuple(job.claim)
     facts: Any = None if job.facts is None else tuple(job.facts)
-    return digest(marshal.dumps((claim, facts)))
+    return records.digest_bytes(marshal.dumps((claim, facts)))
 
 
 def _needs_certificates(host: Host) -> bool:

@@ -115,8 +115,12 @@ def facts_of(host: Host) -> HostFacts:
 
 def _marks(host: Host, paths: list[Path], root: RawMark) -> tuple[tuple[Path, RawMark], ...]:
     """The marks of ``paths``, but for those at the tree's own mark (most of them:
-    a host without etcd has no ``etcd.*``), so records stay small in the cache."""
-    found = ((p, raw(host.locate(p))) for p in dict.fromkeys(paths))
+    a host without etcd has no ``etcd.*``), so records stay small in the cache.
+
+    A path whose first key the tree lacks stands at the tree's mark: not looked up."""
+    tree = host.tree if host.tree is not None else host.user
+    top = tree.value if tree is not None and isinstance(tree.value, dict) else {}
+    found = ((p, raw(host.locate(p))) for p in dict.fromkeys(paths) if p and p[0] in top)
     return tuple((p, m) for p, m in found if m != root)
 
 
