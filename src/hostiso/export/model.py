@@ -22,11 +22,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.derive.etcd.members import membership
-from hostiso.derive.inventory import Mapping, ansible_groups, mapping_of, merge_children, section
+from hostiso.derive.inventory import (
+    Mapping,
+    ansible_groups,
+    host_mapping,
+    merge_children,
+    section,
+)
 from hostiso.load.fleet import Host
 from hostiso.load.fleetview import addresses
-from hostiso.load.netfacts import address_text
 from hostiso.load.inventoryschema import RESERVED_GROUPS
+from hostiso.load.netfacts import address_text
 
 
 @dataclass
@@ -56,7 +62,7 @@ its name, variables, Ansible groups and its mapping's ``children``."""
 
 def record_of(host: Host) -> Record:
     """One checked host's part of the inventory."""
-    mapping = mapping_of(host.plain())
+    mapping = host_mapping(host)
     children = {parent: list(kids) for parent, kids in mapping.children.items()}
     return (host.name, host_vars(host, mapping), ansible_groups(host, mapping), children)
 

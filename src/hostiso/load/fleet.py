@@ -15,7 +15,8 @@ from typing import Any
 from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.load import formats, hostschema, merge, sources
 from hostiso.load.inventoryschema import ALL_OVERLAY, check_all_only
-from hostiso.load.schema import share_sections, validate
+from hostiso.load.schema import validate
+from hostiso.load.shared import share_sections
 from hostiso.load.yamlload import Node, load_file, node_at, to_plain
 
 BUILTIN_GROUPS = frozenset({"etcd"})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error
+from hostiso.load import shared
 from hostiso.load.yamlload import Node
 
 Check = Callable[[Any], str | None]
@@ -184,7 +185,7 @@ class Obj(Type):
             spec = self.fields.get(key)
             if spec is None:
                 out.append(self._unknown(key, child, path))
-            elif _SHARED.get(id(child)) is child:
+            elif shared.is_shared(child):
                 out += _shared_found(spec, child, (*path, key))
             elif child.value is not None or isinstance(spec, Nullable):
                 spec.validate(child, (*path, key), out)
@@ -234,38 +235,18 @@ def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-_SHARED: dict[int, Node] = {}
-_FOUND: dict[tuple[int, int, Path], tuple[Type, tuple[Diagnostic, ...]]] = {}
-SHARED_LIMIT = 4096
-"""At most this many shared sections are remembered (then all are forgotten)."""
-
-
-def share_sections(root: Node) -> None:
-    """Mark the top-level sections of an overlay as shared: checked once, not per host.
-
-    A host's merged tree holds an overlay's section as the very same node when no
-    later layer sets that key (the merge shares nodes, templates copy before they
-    render), and overlays are never changed once loaded (``keep_text`` puts a
-    scalar's own text in place, the same every time).  So what validating such a
-    section finds depends only on the node, its type and its path; the nodes are
-    held here, so their ids stay theirs.
-    """
-    if len(_SHARED) > SHARED_LIMIT:
-        _SHARED.clear()
-        _FOUND.clear()
-    if isinstance(root.value, dict):
-        _SHARED.update((id(child), child) for child in root.value.values())
-
-
 def _shared_found(spec: Type, node: Node, path: Path) -> tuple[Diagnostic, ...]:
-    key = (id(node), id(spec), path)
-    found = _FOUND.get(key)
-    if found is None or found[0] is not spec:
+    """What validating a shared overlay section finds, once per section, type and path
+    (the type is held with its findings: its id names no other type while they live)."""
+
+    def found() -> tuple[Type, tuple[Diagnostic, ...]]:
         out: list[Diagnostic] = []
         if node.value is not None or isinstance(spec, Nullable):
             spec.validate(node, path, out)
-        found = _FOUND[key] = (spec, tuple(out))
-    return found[1]
+        return spec, tuple(out)
+
+    held, diagnostics = shared.once(node, ("schema", id(spec), path), found)
+    return diagnostics if held is spec else found()[1]
 
 
 def validate(node: Node, schema: Type, path: Path = ()) -> list[Diagnostic]:

@@ -90,7 +90,7 @@ def stage_d(run: Run, job: Job, extract: tuple[str, ...] = ()) -> None:
         job.rules = tuple(rules.host_rules(host))
         job.facts = facts_of(host)
         common.reset()
-    job.record = record_digest(job)
+    job.record = record_digest(job) if run.stores else ""
     if not host.failed and not _needs_certificates(host):
         job.compiled = compile_host(host, run.spec, run.layout)
     job.extra = {name: EXTRACTORS[name](host) for name in extract if not host.failed}
