@@ -144,7 +144,7 @@ def _items(value: Any) -> list[Any]:
 
 def _scalar(value: Any) -> str:
     """The text of a scalar value; nothing for a missing value, a mapping or a list."""
-    if value is None or value is False or isinstance(value, dict | list):
+    if value is None or value is False or isinstance(value, (dict, list)):
         return ""
     return str(value)
 

@@ -53,8 +53,8 @@ def memo(kind: str, host: Host, compute: Callable[[Host], T]) -> T:
 
 
 def plain(host: Host) -> dict[str, Any]:
-    """``host.plain()``, computed once per run."""
-    return memo("plain", host, Host.plain)
+    """``host.plain()``, computed once per run (an expanded host caches its own)."""
+    return host.plain() if host.tree is not None else memo("plain", host, Host.plain)
 
 
 def facts(host: Host) -> NetFacts:
