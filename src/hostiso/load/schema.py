@@ -133,7 +133,10 @@ class ListOf(Type):
             out.append(_wrong(node, path, "a list"))
             return
         for i, child in enumerate(node.value):
-            self.item.validate(child, (*path, i), out)
+            if shared.is_shared(child):
+                out += _shared_found(self.item, child, (*path, i))
+            else:
+                self.item.validate(child, (*path, i), out)
 
     def json_schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
