@@ -105,7 +105,12 @@ def addresses(tree: Node | None) -> list[netfacts.IPInterface]:
     """A host's addresses; none while its tree is malformed (check-schema says why)."""
     if tree is None:
         return []
-    part = {key: to_plain(tree.get(key)) for key in ("network", "networkd")}
+    net = tree.get("network")
+    if net is not None and isinstance(net.value, dict):  # the shorthand: only its addresses
+        shorthand = {"addresses": to_plain(net.get("addresses"))}
+    else:
+        shorthand = to_plain(net)
+    part = {"network": shorthand, "networkd": to_plain(tree.get("networkd"))}
     try:
         return netfacts.addresses_of(part)
     except (AttributeError, TypeError):  # not yet schema-checked: wrong types in network
