@@ -105,12 +105,11 @@ def addresses(tree: Node | None) -> list[netfacts.IPInterface]:
     """A host's addresses; none while its tree is malformed (check-schema says why)."""
     if tree is None:
         return []
-    net = tree.get("network")
-    if net is not None and isinstance(net.value, dict):  # the shorthand: only its addresses
-        shorthand = {"addresses": to_plain(net.get("addresses"))}
-    else:
-        shorthand = to_plain(net)
-    part = {"network": shorthand, "networkd": to_plain(tree.get("networkd"))}
+    part = {"networkd": to_plain(tree.get("networkd"))}
+    network = tree.get("network")
+    if network is not None and isinstance(network.value, dict):
+        # of the shorthand, only its addresses make addresses
+        part["network"] = {"addresses": to_plain(network.get("addresses"))}
     try:
         return netfacts.addresses_of(part)
     except (AttributeError, TypeError):  # not yet schema-checked: wrong types in network
