@@ -73,6 +73,10 @@ def _user_unit_names(host: Host) -> set[str]:
 
 def generated_static_unit(host: Host) -> bool:
     """``10-static.network`` comes from the ``network:`` shorthand, not a raw unit."""
+    return memo("generated", host, _generated)
+
+
+def _generated(host: Host) -> bool:
     net = plain(host).get("network")
     return isinstance(net, dict) and STATIC_NETWORK_UNIT not in _user_unit_names(host)
 
