@@ -114,15 +114,15 @@ def host_vars(host: Host, mapping: Mapping) -> dict[str, Any]:
 
 def _addresses(host: Host) -> Iterable[tuple[str, str]]:
     """From the same addresses as templates' ``host.addresses`` and etcd's URLs."""
-    found = addresses(host.user)
+    found = [(iface.version, address_text(iface)[0]) for iface in addresses(host.user)]
     if found:
-        yield "ansible_host", address_text(found[0])[0]
-    v4 = next((i for i in found if i.version == 4), None)
-    v6 = next((i for i in found if i.version == 6), None)
+        yield "ansible_host", found[0][1]
+    v4 = next((ip for version, ip in found if version == 4), None)
+    v6 = next((ip for version, ip in found if version == 6), None)
     if v4 is not None:
-        yield from (("ip", address_text(v4)[0]), ("access_ip", address_text(v4)[0]))
+        yield from (("ip", v4), ("access_ip", v4))
     if v6 is not None:
-        yield from (("ip6", address_text(v6)[0]), ("access_ip6", address_text(v6)[0]))
+        yield from (("ip6", v6), ("access_ip6", v6))
 
 
 def _etcd_name(host: Host, plain: dict[str, Any]) -> str:

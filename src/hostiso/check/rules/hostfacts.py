@@ -20,6 +20,12 @@ from hostiso.load.netfacts import address_text
 
 FLANNEL_PATH: Path = ("flannel",)
 ADVERTISED = ("initial_advertise_peer_urls", "advertise_client_urls")
+FIXED_PATHS: tuple[Path, ...] = (
+    NETCONFIG_PATH,
+    FLANNEL_PATH,
+    *(("etcd", k) for k in ETCD_URL_KEYS),
+)
+"""Paths every record's fleet diagnostics may stand at."""
 
 Addr = tuple[str, str, str, int, int, bool, Path]
 """ip, ip/prefix, network, prefix length, address bits, loopback, path."""
@@ -89,7 +95,7 @@ def facts_of(host: Host) -> HostFacts:
     etcd = etcd if isinstance(etcd, dict) else {}
     urls = tuple((k, _text(etcd.get(k))) for k in ADVERTISED)
     paths = [a[6] for a in addresses] + [p for _, p in macs]
-    paths += [NETCONFIG_PATH, FLANNEL_PATH] + [("etcd", k) for k in ETCD_URL_KEYS]
+    paths += FIXED_PATHS
     extra = {}
     for name, extract in EXTRACTORS.items():
         value, more = extract(host)
