@@ -11,6 +11,7 @@ Messages never echo the value: it may be a plaintext password pasted by mistake.
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import hashlib
 import hmac
@@ -93,6 +94,16 @@ def derived_salt(fleet_secret: bytes, host: str, user: str) -> str:
 
 def check_password_hash(value: str, *, spec_major: int) -> list[Diagnostic]:
     """Problems with *value* as a crypt(3) password hash for an Ignition spec *spec_major*."""
+    return list(_check_hash(value, spec_major))
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_hash(value: str, spec_major: int) -> tuple[Diagnostic, ...]:
+    """Once per distinct hash: a fleet's overlays give most hosts the same one."""
+    return tuple(_problems(value, spec_major))
+
+
+def _problems(value: str, spec_major: int) -> list[Diagnostic]:
     if value != value.strip():
         return [error(CODE, f"password hash has leading or trailing whitespace; {_FIX}")]
     if value.startswith(("$5$", "$6$")):

@@ -118,6 +118,12 @@ def key_fingerprint(line: str) -> str | None:
 
 def find_duplicate_keys(keys: Sequence[str]) -> list[tuple[int, int]]:
     """``(first, duplicate)`` index pairs of lines holding the same key (options ignored)."""
+    return list(_duplicates(tuple(keys)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _duplicates(keys: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Once per distinct list: overlays give most hosts the same keys."""
     first_seen: dict[str, int] = {}
     pairs: list[tuple[int, int]] = []
     for index, line in enumerate(keys):
@@ -128,7 +134,7 @@ def find_duplicate_keys(keys: Sequence[str]) -> list[tuple[int, int]]:
             pairs.append((first_seen[fingerprint], index))
         else:
             first_seen[fingerprint] = index
-    return pairs
+    return tuple(pairs)
 
 
 def _parse(line: str) -> AuthorizedKey:

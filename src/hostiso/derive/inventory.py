@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.derive.etcd.members import membership
+from hostiso.load import shared
 from hostiso.load.fleet import Host
+from hostiso.load.yamlload import to_plain
 
 ETCD_GROUP = "etcd"
 """The built-in group of etcd members (``load.fleet.BUILTIN_GROUPS``)."""
@@ -50,6 +52,16 @@ def mapping_of(plain: dict[str, Any]) -> Mapping:
         python_interpreter=_text(inventory.get("python_interpreter")),
         bin_dir=_text(inventory.get("bin_dir")),
     )
+
+
+def host_mapping(host: Host) -> Mapping:
+    """:func:`mapping_of` the host's config, once per shared ``inventory:`` section
+    (``overlays/all.yaml``'s, which most hosts hold unchanged); do not change it."""
+    tree = host.tree if host.tree is not None else host.user
+    node = tree.get("inventory") if tree is not None else None
+    if node is not None and shared.is_shared(node):
+        return shared.once(node, "mapping", lambda: mapping_of({"inventory": to_plain(node)}))
+    return mapping_of(host.plain())
 
 
 def _table(value: Any) -> dict[str, tuple[str, ...]]:

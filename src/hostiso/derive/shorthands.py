@@ -83,7 +83,8 @@ def translate_sections(
     """What ct's sections (:data:`SECTIONS`, in ct's order) generate from ``tree``;
     ``platform`` (``hostiso transpile -platform``) fills in ct's placeholders."""
     out: list[Generated] = []
-    clc = to_plain(tree)
+    # the translators read their own sections only (the whole tree is many times larger)
+    clc = {key: to_plain(node) for key in SECTION_KEYS if (node := tree.get(key)) is not None}
     for key, translate in SECTIONS:
         node = tree.get(key)
         if node is None and not (key == "update" and tree.get("locksmith") is not None):
@@ -216,6 +217,10 @@ SECTIONS: tuple[tuple[str, Translator], ...] = (
     ("flannel", _flannel),
     ("update", _update),
 )
+
+
+SECTION_KEYS = ("docker", "etcd", "flannel", "update", "locksmith")
+"""What the translators of :data:`SECTIONS` read of a config."""
 
 
 def hostname_file(name: str) -> dict[str, Any]:

@@ -22,10 +22,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.derive.etcd.members import membership
-from hostiso.derive.inventory import Mapping, ansible_groups, mapping_of, merge_children, section
+from hostiso.derive.inventory import (
+    Mapping,
+    ansible_groups,
+    host_mapping,
+    merge_children,
+    section,
+)
 from hostiso.load.fleet import Host
 from hostiso.load.fleetview import addresses
 from hostiso.load.inventoryschema import RESERVED_GROUPS
+from hostiso.load.netfacts import address_text
 
 
 @dataclass
@@ -55,7 +62,7 @@ its name, variables, Ansible groups and its mapping's ``children``."""
 
 def record_of(host: Host) -> Record:
     """One checked host's part of the inventory."""
-    mapping = mapping_of(host.plain())
+    mapping = host_mapping(host)
     children = {parent: list(kids) for parent, kids in mapping.children.items()}
     return (host.name, host_vars(host, mapping), ansible_groups(host, mapping), children)
 
@@ -107,15 +114,15 @@ def host_vars(host: Host, mapping: Mapping) -> dict[str, Any]:
 
 def _addresses(host: Host) -> Iterable[tuple[str, str]]:
     """From the same addresses as templates' ``host.addresses`` and etcd's URLs."""
-    found = [iface.ip for iface in addresses(host.user)]
+    found = [(iface.version, address_text(iface)[0]) for iface in addresses(host.user)]
     if found:
-        yield "ansible_host", str(found[0])
-    v4 = next((ip for ip in found if ip.version == 4), None)
-    v6 = next((ip for ip in found if ip.version == 6), None)
+        yield "ansible_host", found[0][1]
+    v4 = next((ip for version, ip in found if version == 4), None)
+    v6 = next((ip for version, ip in found if version == 6), None)
     if v4 is not None:
-        yield from (("ip", str(v4)), ("access_ip", str(v4)))
+        yield from (("ip", v4), ("access_ip", v4))
     if v6 is not None:
-        yield from (("ip6", str(v6)), ("access_ip6", str(v6)))
+        yield from (("ip6", v6), ("access_ip6", v6))
 
 
 def _etcd_name(host: Host, plain: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from hostiso.diagnostics import Diagnostic, Mark, Path, error
 from hostiso.load import formats, hostschema, merge, sources
 from hostiso.load.inventoryschema import ALL_OVERLAY, check_all_only
 from hostiso.load.schema import validate
+from hostiso.load.shared import share_sections
 from hostiso.load.yamlload import Node, load_file, node_at, to_plain
 
 BUILTIN_GROUPS = frozenset({"etcd"})
@@ -185,6 +186,7 @@ def _load_overlay(
     node, problems = load_file(str(path), display)
     if node is not None:
         problems += _check_overlay(node, name)
+        share_sections(node)
     return node, problems
 
 

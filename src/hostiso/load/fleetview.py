@@ -54,7 +54,8 @@ class Address:
 
 
 def address(iface: netfacts.IPInterface) -> Address:
-    return Address(str(iface.ip), str(iface.network), iface.network.prefixlen)
+    ip, _, network, prefixlen, *_ = netfacts.address_text(iface)
+    return Address(ip, network, prefixlen)
 
 
 class Head(NamedTuple):
@@ -90,7 +91,8 @@ def head_of(host: Host) -> Head:
 
 def view_of(host: Host) -> View:
     """The host's view, taken after the values that define addresses are rendered."""
-    found = tuple((str(a.ip), str(a.network), a.network.prefixlen) for a in addresses(host.user))
+    texts = map(netfacts.address_text, addresses(host.user))
+    found = tuple((ip, network, prefixlen) for ip, _, network, prefixlen, *_ in texts)
     note = None
     if not found:
         text, mark = _no_addresses(host)
@@ -103,9 +105,13 @@ def addresses(tree: Node | None) -> list[netfacts.IPInterface]:
     """A host's addresses; none while its tree is malformed (check-schema says why)."""
     if tree is None:
         return []
-    part = {key: to_plain(tree.get(key)) for key in ("network", "networkd")}
+    part = {"networkd": to_plain(tree.get("networkd"))}
+    network = tree.get("network")
+    if network is not None and isinstance(network.value, dict):
+        # of the shorthand, only its addresses make addresses
+        part["network"] = {"addresses": to_plain(network.get("addresses"))}
     try:
-        return [a for a, _ in netfacts.network_facts(part).addresses]
+        return netfacts.addresses_of(part)
     except (AttributeError, TypeError):  # not yet schema-checked: wrong types in network
         return []
 

@@ -5,6 +5,7 @@ Each check takes a value and returns what is wrong with it, or None.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -76,25 +77,48 @@ def check_mac(value: str) -> str | None:
     return None
 
 
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_interface(value: str) -> IPInterface | None:
+    """``value`` as an address with a prefix length, None when it is not one.
+
+    Once per distinct text: the schema check, network facts and templates all
+    read a host's addresses, and the objects are never changed."""
+    try:
+        return ipaddress.ip_interface(value) if "/" in value else None
+    except ValueError:
+        return None
+
+
 def check_interface_cidr(value: str) -> str | None:
     if "/" not in value:
         return f"'{value}' needs a prefix length, like 192.168.1.10/24"
-    try:
-        ipaddress.ip_interface(value)
-    except ValueError:
+    if parse_interface(value) is None:
         return f"'{value}' is not an IPv4 or IPv6 address with prefix length"
     return None
 
 
-def check_ip(value: str) -> str | None:
+@functools.lru_cache(maxsize=65536)
+def parse_ip(value: str) -> IPAddress | None:
+    """``value`` as an IP address, None when it is not one (once per distinct text)."""
     try:
-        ipaddress.ip_address(value)
+        return ipaddress.ip_address(value)
     except ValueError:
+        return None
+
+
+def check_ip(value: str) -> str | None:
+    if parse_ip(value) is None:
         return f"'{value}' is not an IP address"
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def check_network(value: str) -> str | None:
+    """Once per distinct text (route destinations: a few per fleet)."""
     try:
         ipaddress.ip_network(value, strict=True)
     except ValueError as exc:

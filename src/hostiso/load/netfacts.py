@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from hostiso.diagnostics import Path
+from hostiso.load.formats import parse_interface, parse_ip
 from hostiso.load.unitsections import NETWORK_SECTIONS
 
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
@@ -21,8 +23,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
+    """A ``[Route]`` (or a shorthand route); a tuple, as links have many and are
+    made for every host."""
+
     destination: IPNetwork | None
     gateway: IPAddress | None
     path: Path
@@ -71,20 +75,8 @@ def parse_ini(text: str) -> list[tuple[str, str, str, int, int]]:
     return out
 
 
-@functools.lru_cache(maxsize=65536)
-def _ip(value: str) -> IPAddress | None:
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
-
-
-@functools.lru_cache(maxsize=65536)
-def _iface(value: str) -> IPInterface | None:
-    try:
-        return ipaddress.ip_interface(value) if "/" in value else None
-    except ValueError:
-        return None
+_ip = parse_ip
+_iface = parse_interface
 
 
 @functools.lru_cache(maxsize=65536)
@@ -152,7 +144,7 @@ def _items(value: Any) -> list[Any]:
 
 def _scalar(value: Any) -> str:
     """The text of a scalar value; nothing for a missing value, a mapping or a list."""
-    if value is None or value is False or isinstance(value, dict | list):
+    if value is None or value is False or isinstance(value, (dict, list)):
         return ""
     return str(value)
 
@@ -196,16 +188,56 @@ def network_facts(clc: Any) -> NetFacts:
     of the wrong type contributes no fact.
     """
     facts = NetFacts()
+    for source in _sources(clc):
+        if isinstance(source, dict):
+            facts.links.append(link_from_shorthand(source))
+        else:
+            facts.links.append(link_from_unit(*source))
+    return facts
+
+
+def addresses_of(clc: Any) -> list[IPInterface]:
+    """The addresses of :func:`network_facts` (in its order), without its other facts."""
+    out: list[IPInterface] = []
+    for source in _sources(clc):
+        if isinstance(source, dict):
+            found = (_iface(_scalar(a)) for a in _items(source.get("addresses")))
+            out += [iface for iface in found if iface is not None]
+        else:
+            out += [iface for iface, _ in link_from_unit(*source).addresses]
+    return out
+
+
+def _sources(clc: Any) -> Iterator[dict[str, Any] | tuple[str, str, Path]]:
+    """What :func:`network_facts` reads, in order: the shorthand's mapping (unless a
+    raw unit replaces it), then ``(name, contents, path)`` of each ``.network`` unit."""
     config = _mapping(clc)
     units = _items(_mapping(config.get("networkd")).get("units"))
     names = {_scalar(u.get("name")) for u in units if isinstance(u, dict)}
     net = config.get("network")
     if isinstance(net, dict) and "10-static.network" not in names:
-        facts.links.append(link_from_shorthand(net))
+        yield net
     for i, unit in enumerate(units):
         if not isinstance(unit, dict):
             continue
         name = _scalar(unit.get("name"))
         if name.endswith(".network") and isinstance(unit.get("contents"), str):
-            facts.links.append(link_from_unit(name, unit["contents"], ("networkd", "units", i)))
-    return facts
+            yield name, unit["contents"], ("networkd", "units", i)
+
+
+AddressText = tuple[str, str, str, int, int, bool]
+"""ip, ip/prefix, network, prefix length, address bits, loopback."""
+
+
+@functools.lru_cache(maxsize=65536)
+def address_text(iface: IPInterface) -> AddressText:
+    """An address as text, once per distinct address (parses return shared objects)."""
+    network = iface.network
+    return (
+        str(iface.ip),
+        str(iface),
+        str(network),
+        network.prefixlen,
+        iface.max_prefixlen,
+        iface.ip.is_loopback,
+    )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error
+from hostiso.load import shared
 from hostiso.load.yamlload import Node
 
 Check = Callable[[Any], str | None]
@@ -132,7 +133,10 @@ class ListOf(Type):
             out.append(_wrong(node, path, "a list"))
             return
         for i, child in enumerate(node.value):
-            self.item.validate(child, (*path, i), out)
+            if shared.is_shared(child):
+                out += _shared_found(self.item, child, (*path, i))
+            else:
+                self.item.validate(child, (*path, i), out)
 
     def json_schema(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
@@ -184,6 +188,8 @@ class Obj(Type):
             spec = self.fields.get(key)
             if spec is None:
                 out.append(self._unknown(key, child, path))
+            elif shared.is_shared(child):
+                out += _shared_found(spec, child, (*path, key))
             elif child.value is not None or isinstance(spec, Nullable):
                 spec.validate(child, (*path, key), out)
         for key in self.required:
@@ -230,6 +236,20 @@ def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
     if {"type": "null"} in schema.get("anyOf", []):
         return schema
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _shared_found(spec: Type, node: Node, path: Path) -> tuple[Diagnostic, ...]:
+    """What validating a shared overlay section finds, once per section, type and path
+    (the type is held with its findings: its id names no other type while they live)."""
+
+    def found() -> tuple[Type, tuple[Diagnostic, ...]]:
+        out: list[Diagnostic] = []
+        if node.value is not None or isinstance(spec, Nullable):
+            spec.validate(node, path, out)
+        return spec, tuple(out)
+
+    held, diagnostics = shared.once(node, ("schema", id(spec), path), found)
+    return diagnostics if held is spec else found()[1]
 
 
 def validate(node: Node, schema: Type, path: Path = ()) -> list[Diagnostic]:

@@ -105,6 +105,9 @@ class Run:
     team: Team = field(default_factory=Team)
     unreadable: dict[str, Host] = field(default_factory=dict)
     """Stand-ins of host files another member of the team could not load, by stem."""
+    stores: bool = True
+    """False when nothing keeps this run's cache (a lint without ``build/`` or with
+    the cache off): its hosts then get neither a cache entry nor a record digest."""
 
     def __post_init__(self) -> None:
         self.by_stem = {j.stem: j for j in self.jobs}

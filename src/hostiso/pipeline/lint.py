@@ -63,13 +63,13 @@ def lint_run(
         path = None
     source = None if path is None else _source(build_dir, spec, path)
     want = extract if extras else ()
-    run = _open(layout, spec, source, hook, want)
+    run = _open(layout, spec, source, hook, want, stores=path is not None)
     read, memo = [j.entry for j in run.jobs], dict(run.memo)
     try:
         dirty = sum(1 for e in read if e is None)
         outcomes = _work(run, parallel.workers(dirty, jobs), extract, extras)
     except parallel.TeamError:  # a member died: start over alone
-        run = _open(layout, spec, source, hook, want)
+        run = _open(layout, spec, source, hook, want, stores=path is not None)
         outcomes = _work(run, 1, extract, extras)
     start = time.perf_counter()
     result = _collect(run, outcomes)
@@ -130,13 +130,17 @@ def _open(
     source: FsPath | None,
     hook: Hook | None,
     extract: tuple[str, ...],
+    *,
+    stores: bool,
 ) -> Run:
-    """A run from the ``source`` cache; clean hosts lack none of ``extract``."""
+    """A run from the ``source`` cache; clean hosts lack none of ``extract``;
+    ``stores``: whether its cache is written (else hosts get no entries)."""
     kind = "" if source is None else source.name.removeprefix(store.CACHE_PREFIX)
     alike = _any if extract else _alike
     run = store.open_run(
         layout, spec=spec, writes=False, path=source, kind=kind, outputs_ok=alike, hook=hook
     )
+    run.stores = stores
     for job in run.jobs:
         if job.entry is not None and extract and not _extracted(job, extract):
             job.entry = None
@@ -212,7 +216,7 @@ def _finish(run: Run, job: Job, post: Post, extras: bool) -> Checked:
     compiled = job.compiled.diagnostics if job.compiled is not None else []
     host.diagnostics += compiled
     job.failed = host.failed
-    if not host.failed:
+    if not host.failed and run.stores:
         stages.new_entry(run, job, compiled, {})
     kept = None if host.failed else job.entry
     return Checked(host.diagnostics, host.failed, kept, job.extra, host.name, job.head)

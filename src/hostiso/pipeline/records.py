@@ -152,3 +152,8 @@ def diagnostics(raw: tuple[Any, ...]) -> list[Diagnostic]:
 def digest(*parts: Any) -> str:
     """A digest of plain data; interned, so the many equal ones are stored once."""
     return sys.intern(hashlib.sha256(repr(parts).encode()).hexdigest()[:32])
+
+
+def digest_bytes(data: bytes) -> str:
+    """A digest of marshalled data (no ``repr``: a record is kilobytes)."""
+    return sys.intern(hashlib.sha256(data).hexdigest()[:32])

@@ -90,7 +90,7 @@ def stage_d(run: Run, job: Job, extract: tuple[str, ...] = ()) -> None:
         job.rules = tuple(rules.host_rules(host))
         job.facts = facts_of(host)
         common.reset()
-    job.record = record_digest(job)
+    job.record = record_digest(job) if run.stores else ""
     if not host.failed and not _needs_certificates(host):
         job.compiled = compile_host(host, run.spec, run.layout)
     job.extra = {name: EXTRACTORS[name](host) for name in extract if not host.failed}
@@ -127,7 +127,7 @@ def record_digest(job: Job) -> str:
         return ""
     claim: Any = None if job.claim is None else tuple(job.claim)
     facts: Any = None if job.facts is None else tuple(job.facts)
-    return digest(marshal.dumps((claim, facts)))
+    return records.digest_bytes(marshal.dumps((claim, facts)))
 
 
 def _needs_certificates(host: Host) -> bool:

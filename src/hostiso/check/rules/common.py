@@ -53,8 +53,8 @@ def memo(kind: str, host: Host, compute: Callable[[Host], T]) -> T:
 
 
 def plain(host: Host) -> dict[str, Any]:
-    """``host.plain()``, computed once per run."""
-    return memo("plain", host, Host.plain)
+    """``host.plain()``, computed once per run (an expanded host caches its own)."""
+    return host.plain() if host.tree is not None else memo("plain", host, Host.plain)
 
 
 def facts(host: Host) -> NetFacts:
@@ -73,6 +73,10 @@ def _user_unit_names(host: Host) -> set[str]:
 
 def generated_static_unit(host: Host) -> bool:
     """``10-static.network`` comes from the ``network:`` shorthand, not a raw unit."""
+    return memo("generated", host, _generated)
+
+
+def _generated(host: Host) -> bool:
     net = plain(host).get("network")
     return isinstance(net, dict) and STATIC_NETWORK_UNIT not in _user_unit_names(host)
 

@@ -16,9 +16,16 @@ from typing import Any, NamedTuple
 from hostiso.check.rules.common import ETCD_URL_KEYS, NETCONFIG_PATH, facts, plain
 from hostiso.diagnostics import Mark, Path
 from hostiso.load.fleet import Host
+from hostiso.load.netfacts import address_text
 
 FLANNEL_PATH: Path = ("flannel",)
 ADVERTISED = ("initial_advertise_peer_urls", "advertise_client_urls")
+FIXED_PATHS: tuple[Path, ...] = (
+    NETCONFIG_PATH,
+    FLANNEL_PATH,
+    *(("etcd", k) for k in ETCD_URL_KEYS),
+)
+"""Paths every record's fleet diagnostics may stand at."""
 
 Addr = tuple[str, str, str, int, int, bool, Path]
 """ip, ip/prefix, network, prefix length, address bits, loopback, path."""
@@ -76,18 +83,7 @@ def facts_of(host: Host) -> HostFacts:
     """The record of a host whose tree is expanded."""
     clc = plain(host)
     net = facts(host)
-    addresses = tuple(
-        (
-            str(i.ip),
-            str(i),
-            str(i.network),
-            i.network.prefixlen,
-            i.max_prefixlen,
-            i.ip.is_loopback,
-            path,
-        )
-        for i, path in net.addresses
-    )
+    addresses = tuple((*address_text(i), path) for i, path in net.addresses)
     macs = tuple(
         (mac.lower().replace("-", ":"), _mac_path(link.path))
         for link in net.links
@@ -99,7 +95,7 @@ def facts_of(host: Host) -> HostFacts:
     etcd = etcd if isinstance(etcd, dict) else {}
     urls = tuple((k, _text(etcd.get(k))) for k in ADVERTISED)
     paths = [a[6] for a in addresses] + [p for _, p in macs]
-    paths += [NETCONFIG_PATH, FLANNEL_PATH] + [("etcd", k) for k in ETCD_URL_KEYS]
+    paths += FIXED_PATHS
     extra = {}
     for name, extract in EXTRACTORS.items():
         value, more = extract(host)
@@ -125,8 +121,12 @@ def facts_of(host: Host) -> HostFacts:
 
 def _marks(host: Host, paths: list[Path], root: RawMark) -> tuple[tuple[Path, RawMark], ...]:
     """The marks of ``paths``, but for those at the tree's own mark (most of them:
-    a host without etcd has no ``etcd.*``), so records stay small in the cache."""
-    found = ((p, raw(host.locate(p))) for p in dict.fromkeys(paths))
+    a host without etcd has no ``etcd.*``), so records stay small in the cache.
+
+    A path whose first key the tree lacks stands at the tree's mark: not looked up."""
+    tree = host.tree if host.tree is not None else host.user
+    top = tree.value if tree is not None and isinstance(tree.value, dict) else {}
+    found = ((p, raw(host.locate(p))) for p in dict.fromkeys(paths) if p and p[0] in top)
     return tuple((p, m) for p, m in found if m != root)
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from hostiso.check.rules.common import plain
+from hostiso.check.rules.common import memo, plain
 from hostiso.check.rules.hostfacts import EXTRACTORS, HostFacts, mark_of
 from hostiso.diagnostics import Diagnostic, Mark, Path, Severity, error, warning
 from hostiso.load.fleet import Host
@@ -44,8 +44,13 @@ PLACEHOLDER_UUIDS = frozenset(
 )
 
 
+def _identifiers(host: Host) -> list[Identifier]:
+    """The host's identifiers, once per host for the rules and its fleet record."""
+    return memo("identifiers", host, lambda h: identifiers(plain(h)))
+
+
 def _matching(host: Host) -> list[Identifier]:
-    return [i for i in identifiers(plain(host)) if i.path[0] == "install"]
+    return [i for i in _identifiers(host) if i.path[0] == "install"]
 
 
 def bad_install_id(host: Host) -> Iterator[Diagnostic]:
@@ -123,7 +128,7 @@ Claim = tuple[str, str, Path]
 def _install_facts(host: Host) -> tuple[dict[str, Any], tuple[Path, ...]]:
     """What the fleet rules read of a host: has it ``install:``, what it matches on."""
     clc = plain(host)
-    claims = [(i.kind, i.value, i.path) for i in identifiers(clc)]
+    claims = [(i.kind, i.value, i.path) for i in _identifiers(host)]
     value = {"install": isinstance(clc.get("install"), dict), "claims": claims}
     return value, (("install",), *(path for _, _, path in claims))
 

@@ -15,14 +15,15 @@ from hostiso.check.rules.common import plain
 from hostiso.check.rules.hostfacts import EXTRACTORS, HostFacts, RawMark, cooked, raw
 from hostiso.derive.inventory import (
     ALL,
+    Mapping,
     ansible_groups,
+    host_mapping,
     hostiso_groups,
-    mapping_of,
     populated,
     section,
 )
 from hostiso.diagnostics import Diagnostic, warning
-from hostiso.load import fleet
+from hostiso.load import fleet, shared
 from hostiso.load.inventoryschema import group_list
 from hostiso.load.yamlload import node_at
 
@@ -33,17 +34,33 @@ Host = HostFacts
 def _facts(host: fleet.Host) -> tuple[dict[str, Any], tuple[()]]:
     """What this rule reads of a host: its groups (hostiso's and Ansible's)
     and, where it has the mapping, the mapping with the marks of its names."""
-    clc = plain(host)
-    mapping = mapping_of(clc)
+    mapping = host_mapping(host)
     value: dict[str, Any] = {
         "own": hostiso_groups(host),
         "direct": ansible_groups(host, mapping),
     }
-    if section(clc) and host.user is not None:
-        value["groups"] = {g: _key_mark(host, ("inventory", "groups", g)) for g in mapping.groups}
-        value["children"] = mapping.children
-        value["child_marks"] = _child_marks(host)
+    if section(plain(host)) and host.user is not None:
+        value.update(_mapping_marks(host, mapping))
     return value, ()
+
+
+def _mapping_marks(host: fleet.Host, mapping: Mapping) -> dict[str, Any]:
+    """The mapping with the marks of its names: once per shared ``inventory:`` section."""
+    assert host.user is not None
+    node = host.user.get("inventory")
+
+    def marks() -> dict[str, Any]:
+        return {
+            "groups": {g: _key_mark(host, ("inventory", "groups", g)) for g in mapping.groups},
+            "children": mapping.children,
+            "child_marks": _child_marks(host),
+        }
+
+    return (
+        shared.once(node, "marks", marks)
+        if node is not None and shared.is_shared(node)
+        else marks()
+    )
 
 
 def _key_mark(host: fleet.Host, path: tuple[str, ...]) -> RawMark:

@@ -3,6 +3,7 @@ nothing can be opened in."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from hostiso.check.rules.common import plain
@@ -38,6 +39,7 @@ OCTAL_DIGITS = frozenset("01234567")
 NODE_KINDS = ("files", "directories")
 
 
+@functools.lru_cache(maxsize=1024)
 def looks_decimal(mode: int) -> bool:
     """True for a mode like ``644``: written in decimal, meant in octal.
 
