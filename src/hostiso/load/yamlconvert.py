@@ -163,14 +163,8 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
 
 def _indent(text: str, content: str) -> int | None:
     """The indentation of a block's first text line: the blanks ``content`` lacks."""
-    return next(
-        (
-            i
-            for i in range(len(text) + 1)
-            if content.startswith(text[i:]) and not text[:i].strip(" ")
-        ),
-        None,
-    )
+    blanks = len(text) - len(text.lstrip(" "))
+    return next((i for i in range(blanks + 1) if content.startswith(text[i:])), None)
 
 
 def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:

@@ -34,6 +34,16 @@ class _Loader(_Base):  # type: ignore[misc]
     """YAML 1.1 as ct reads it, minus base-60 numbers: ``52:54:00:12:34:56`` is a
     MAC address, not the integer 41135085296."""
 
+    def resolve(self, kind: Any, value: Any, implicit: tuple[bool, bool]) -> str | None:
+        """PyYAML's resolve (this loader has no path resolvers), with each first
+        character's implicit resolvers looked up once: the parser asks for
+        every key and value of every file."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                if regexp.match(value):
+                    return tag
+        return _DEFAULT_TAGS.get(kind)
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [
@@ -65,6 +75,17 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
+_WILDCARD = tuple(_Loader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {
+    first: (*resolvers, *_WILDCARD)
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if first is not None
+}
+_DEFAULT_TAGS = {
+    yaml.ScalarNode: _Loader.DEFAULT_SCALAR_TAG,
+    yaml.SequenceNode: _Loader.DEFAULT_SEQUENCE_TAG,
+    yaml.MappingNode: _Loader.DEFAULT_MAPPING_TAG,
+}
 
 
 def _mark(file: str, m: Any) -> Mark:
