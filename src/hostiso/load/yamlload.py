@@ -75,13 +75,14 @@ _Loader.add_implicit_resolver(
     ),
     list("-+0123456789."),
 )
-_WILDCARD = tuple(_Loader.yaml_implicit_resolvers.get(None, ()))
-_IMPLICIT = {
+_Resolvers = tuple[tuple[str, re.Pattern[str]], ...]
+_WILDCARD: _Resolvers = tuple(_Loader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT: dict[str, _Resolvers] = {
     first: (*resolvers, *_WILDCARD)
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
     if first is not None
 }
-_DEFAULT_TAGS = {
+_DEFAULT_TAGS: dict[type, str] = {
     yaml.ScalarNode: _Loader.DEFAULT_SCALAR_TAG,
     yaml.SequenceNode: _Loader.DEFAULT_SEQUENCE_TAG,
     yaml.MappingNode: _Loader.DEFAULT_MAPPING_TAG,
