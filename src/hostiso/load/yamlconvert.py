@@ -163,8 +163,9 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
 
 def _indent(text: str, content: str) -> int | None:
     """The indentation of a block's first text line: the blanks ``content`` lacks."""
-    blanks = len(text) - len(text.lstrip(" "))
-    return next((i for i in range(blanks + 1) if content.startswith(text[i:])), None)
+    # text[i:] must start with as many blanks as content does, then the same
+    indent = (len(text) - len(text.lstrip(" "))) - (len(content) - len(content.lstrip(" ")))
+    return indent if indent >= 0 and content.startswith(text[indent:]) else None
 
 
 def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:
