@@ -40,7 +40,9 @@ class Converter:
     def lines(self) -> list[str]:
         """The file's lines, split once, on the first block scalar."""
         if self._lines is None:
-            self._lines = LINE_BREAK.split(self.text)
+            text = self.text
+            plain = text.isascii() and "\r" not in text  # then "\n" is its one line break
+            self._lines = text.split("\n") if plain else LINE_BREAK.split(text)
         return self._lines
 
     def convert(self, node: yaml.Node) -> Node:
