@@ -26,6 +26,22 @@ PLAIN_COLLECTIONS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 BLOCK_STYLES = frozenset({"|", ">"})
 
 
+_FIELDS = vars(Mark)
+_SET_FILE, _SET_LINE, _SET_COL = (_FIELDS[f].__set__ for f in ("file", "line", "col"))
+
+
+def _mark(file: str, at: Any) -> Mark:
+    """``Mark(file, at.line + 1, at.column + 1)`` (``at``: PyYAML's 0-based mark), its
+    slots set directly: the frozen dataclass's __init__ goes through
+    object.__setattr__ for each field, three times slower, and a file takes a
+    mark for every key and value."""
+    mark: Mark = object.__new__(Mark)
+    _SET_FILE(mark, file)
+    _SET_LINE(mark, at.line + 1)
+    _SET_COL(mark, at.column + 1)
+    return mark
+
+
 class Converter:
     """One file's yaml nodes to Node trees (aliases were checked by check_expansion)."""
 
@@ -46,8 +62,7 @@ class Converter:
         return self._lines
 
     def convert(self, node: yaml.Node) -> Node:
-        start = node.start_mark
-        mark = Mark(self.file, start.line + 1, start.column + 1)
+        mark = _mark(self.file, node.start_mark)
         if isinstance(node, ScalarNode):
             return self.scalar(node, mark)
         if node.tag not in PLAIN_COLLECTIONS:
@@ -72,8 +87,7 @@ class Converter:
         out: dict[str, Node] = {}
         merged: dict[str, Node] = {}
         for key_node, value_node in node.value:
-            start = key_node.start_mark
-            key_mark = Mark(self.file, start.line + 1, start.column + 1)
+            key_mark = _mark(self.file, key_node.start_mark)
             if key_node.tag == MERGE:
                 self.merge_into(merged, value_node, key_mark)
             elif (key := self.key(key_node, key_mark, out)) is not None:
@@ -120,9 +134,7 @@ class Converter:
             message = str(exc).splitlines()[0]
         except Exception:  # an explicit tag on a value it cannot read: !!int x, !!bool maybe
             message = f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}"
-        start = node.start_mark
-        mark = Mark(self.file, start.line + 1, start.column + 1)
-        self.problems.append(error("yaml-value", message, mark=mark))
+        self.problems.append(error("yaml-value", message, mark=_mark(self.file, node.start_mark)))
         return None
 
 
