@@ -44,6 +44,13 @@ class _Loader(_Base):  # type: ignore[misc]
                     return tag
         return _DEFAULT_TAGS.get(kind)
 
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to do: the composer calls this and :meth:`ascend_resolver` around
+        every value for path resolvers, and this loader has none."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to do (see :meth:`descend_resolver`)."""
+
 
 _Loader.yaml_implicit_resolvers = {
     first: [
