@@ -161,33 +161,45 @@ def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
     """The layout of a block scalar: its text starts on the line after the indicator."""
     first = node.start_mark.line + 1  # 0-based index of the first content line
     body = lines[first : max(node.end_mark.line + 1, first)]
-    text = next((line for line in body if line.strip(" ")), None)
-    indent = _indent(text, value.lstrip("\n")) if text is not None else None
+    indent = _indent(body, value.lstrip("\n"))
     if indent is None:
         return None
-    folded = node.style == ">"
-    starts = _line_starts(body, indent, folded=folded)
-    where = tuple(first + i + 1 for i in starts)
-    if not folded or not starts:
-        return Block(where, indent + 1)
-    inside = next((i for i, line in enumerate(body) if line[:indent].strip(" ")), len(body))
-    unfolded = "\n".join(line[indent:] for line in body[:inside])
+    body = body[: _inside(body, indent)]
+    if node.style != ">":  # each line of a literal block is a line of its value
+        return Block(tuple(range(first + 1, first + 1 + len(body))), indent + 1)
+    where = tuple([first + i + 1 for i in _folded_starts(body, indent)])
+    unfolded = "\n".join([line[indent:] for line in body])
     return Block(where, indent + 1, unfolded, first + 1)
 
 
-def _indent(text: str, content: str) -> int | None:
-    """The indentation of a block's first text line: the blanks ``content`` lacks."""
-    # text[i:] must start with as many blanks as content does, then the same
-    indent = (len(text) - len(text.lstrip(" "))) - (len(content) - len(content.lstrip(" ")))
-    return indent if indent >= 0 and content.startswith(text[indent:]) else None
+def _indent(body: list[str], content: str) -> int | None:
+    """The indentation of a block: the blanks its first text line has and
+    ``content`` (the value without its leading line breaks) lacks."""
+    for text in body:
+        if text.strip(" "):
+            # text[i:] must start with as many blanks as content does, then the same
+            blanks = len(text) - len(text.lstrip(" "))
+            indent = blanks - (len(content) - len(content.lstrip(" ")))
+            return indent if indent >= 0 and content.startswith(text[indent:]) else None
+    return None
 
 
-def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:
-    """For each line of the value, the index in ``body`` of the line it starts on.
+def _inside(body: list[str], indent: int) -> int:
+    """How many lines of ``body`` the block holds: those before the first one
+    that is less indented (empty lines and blank ones belong to it)."""
+    for i, line in enumerate(body):
+        if line[:indent].strip(" "):
+            return i
+    return len(body)
 
-    Follows PyYAML's scanner: every line break is kept, except that in a
-    folded scalar the break between two text lines that do not start with a
-    blank becomes a space (and is dropped when empty lines follow it).
+
+def _folded_starts(body: list[str], indent: int) -> list[int]:
+    """For each line of a folded block's value, the index in ``body`` of the line
+    it starts on.
+
+    Follows PyYAML's scanner: every line break is kept, except that the break
+    between two text lines that do not start with a blank becomes a space (and
+    is dropped when empty lines follow it).
     """
     starts: list[int] = []
     empty: list[int] = []  # empty lines since the last text line
@@ -196,10 +208,8 @@ def _line_starts(body: list[str], indent: int, *, folded: bool) -> list[int]:
         if len(line) <= indent and not line.strip(" "):
             empty.append(i)
             continue
-        if line[:indent].strip(" "):
-            break  # less indented: the block ended
         blank = line[indent] in " \t"
-        if folded and previous is False and not blank:
+        if previous is False and not blank:
             starts += [*empty[1:], i] if empty else []
         else:
             starts += [*empty, i]
