@@ -64,6 +64,8 @@ class Converter:
     def convert(self, node: yaml.Node) -> Node:
         mark = _mark(self.file, node.start_mark)
         if isinstance(node, ScalarNode):
+            if node.tag == STR and node.style not in BLOCK_STYLES:
+                return Node(node.value, mark)  # the common value, as scalar() has it
             return self.scalar(node, mark)
         if node.tag not in PLAIN_COLLECTIONS:
             self.problems.append(_collection_tag(node.tag, mark))
