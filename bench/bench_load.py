@@ -28,7 +28,7 @@ from pathlib import Path
 from hostiso.load.fleet import Layout, OverlayCache, load_host
 from hostiso.load.fleetview import view_of
 from hostiso.util.collect import few_collections
-layout = Layout(Path(sys.argv[1]))
+layout = Layout(Path("."))
 stems = layout.host_stems()
 with few_collections():
     overlays = OverlayCache(layout)
@@ -43,7 +43,8 @@ print(len(stems), loaded - start, viewed - loaded)
 
 def one_run(root: Path) -> tuple[int, float, float]:
     out = subprocess.run(
-        [sys.executable, "-c", ONE_RUN, str(root)],
+        [sys.executable, "-c", ONE_RUN],
+        cwd=root,  # as the CLI runs in the fleet: paths shown as they are
         check=True,
         capture_output=True,
         text=True,
