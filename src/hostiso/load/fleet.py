@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -29,11 +30,11 @@ class Layout:
 
     root: FsPath
 
-    @property
+    @cached_property
     def configs(self) -> FsPath:
         return self.root / "configs"
 
-    @property
+    @cached_property
     def overlays(self) -> FsPath:
         return self.root / "overlays"
 
@@ -45,9 +46,13 @@ class Layout:
     def secrets(self) -> FsPath:
         return self.root / "secrets"
 
+    @cached_property
+    def _elsewhere(self) -> bool:
+        return self.root != FsPath(".")
+
     def display(self, path: FsPath) -> str:
         try:
-            return os.path.relpath(path, self.root) if self.root != FsPath(".") else str(path)
+            return os.path.relpath(path, self.root) if self._elsewhere else str(path)
         except ValueError:  # pragma: no cover - other drive on Windows
             return str(path)
 
@@ -151,12 +156,14 @@ def place_at(tree: Node | None, diagnostic: Diagnostic) -> Diagnostic:
 
 
 class OverlayCache:
-    """Each overlay file is read and checked once per fleet."""
+    """Each overlay file is read and checked once per fleet, and each list of
+    overlays that hosts stack is merged once."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._cache: dict[str, tuple[Node | None, list[Diagnostic]] | None] = {}
         self._display: dict[str, str] = {}
+        self._stacks: dict[tuple[str, ...], Node | None] = {}
 
     def display(self, name: str) -> str:
         """``overlays/NAME.yaml`` as the fleet's files are shown."""
@@ -175,6 +182,20 @@ class OverlayCache:
             )
         found = self._cache[display]
         return None if found is None else (display, *found)
+
+    def stack(self, displays: tuple[str, ...]) -> Node | None:
+        """The overlays ``displays`` (each read by :meth:`get`, with a tree) merged in
+        order.  Hosts share the result: like the overlays' trees, it is never changed
+        (:func:`merge.replace_values` copies what it replaces)."""
+        if displays not in self._stacks:
+            layers = [self._tree(display) for display in displays]
+            self._stacks[displays] = merge.merge_layers(layers)
+        return self._stacks[displays]
+
+    def _tree(self, display: str) -> Node:
+        found = self._cache[display]
+        assert found is not None and found[0] is not None
+        return found[0]
 
 
 def _load_overlay(
@@ -225,11 +246,12 @@ def load_host(layout: Layout, stem: str, overlays: OverlayCache) -> Host:
         host.diagnostics.append(error("wrong-type", "a host file must be a mapping", (), node.mark))
         return host
     host.diagnostics += check_all_only(node)
-    _merge(host, _layers(host, node, overlays))
+    host.user = merge.merge(overlays.stack(_overlays(host, node, overlays)), node, ())
     return host
 
 
-def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
+def _overlays(host: Host, node: Node, overlays: OverlayCache) -> tuple[str, ...]:
+    """The overlays the host stacks under its file (each with a tree), in order."""
     groups_node = node.get("groups")
     groups: list[tuple[str, Node]] = []
     if groups_node is not None and isinstance(groups_node.value, list):
@@ -238,7 +260,7 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
         named = [(g.value if g.text is None else g.text, g) for g in groups_node.value]
         groups = [(name, g) for name, g in named if isinstance(name, str)]
     host.groups = [g for g, _ in groups]
-    layers = []
+    layers: list[str] = []
     for name, gnode in [("all", None), *_good_groups(host, groups)]:
         found = overlays.get(name)
         if found is None:
@@ -249,9 +271,8 @@ def _layers(host: Host, node: Node, overlays: OverlayCache) -> list[Node]:
         host.inputs.append(display)
         host.diagnostics += problems
         if layer is not None:
-            layers.append(layer)
-    layers.append(node)
-    return layers
+            layers.append(display)
+    return tuple(layers)
 
 
 def _good_groups(host: Host, groups: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
@@ -274,10 +295,6 @@ def _missing_overlay(name: str, gnode: Node, layout: Layout) -> Diagnostic:
         ("groups",),
         gnode.mark,
     )
-
-
-def _merge(host: Host, layers: list[Node]) -> None:
-    host.user = merge.merge_layers(layers)
 
 
 def check_schema(host: Host) -> None:

@@ -71,10 +71,14 @@ def merge(base: Node | None, over: Node, path: Path, *, generated: bool = False)
 def _merge_maps(base: Node, over: Node, path: Path, generated: bool) -> Node:
     merged = dict(base.value)
     for key, child in over.value.items():
-        if child.value is None and merged.get(key) is not None:
-            del merged[key]  # an explicit null resets what earlier layers set
+        old = merged.get(key)
+        if old is None or old.value is None or child.value is None:
+            if child.value is None and old is not None:
+                del merged[key]  # an explicit null resets what earlier layers set
+            else:
+                merged[key] = child  # as merge() has it, without building the path
         else:
-            merged[key] = merge(merged.get(key), child, (*path, key), generated=generated)
+            merged[key] = merge(old, child, (*path, key), generated=generated)
     return Node(merged, over.mark, over.key_mark or base.key_mark)
 
 

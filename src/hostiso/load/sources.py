@@ -117,14 +117,16 @@ def printable(text: str) -> str:
 def source_problem(root: FsPath, path: FsPath, display: str) -> Diagnostic | None:
     """Why the host file or overlay ``path`` cannot be read, or None (missing: None too)."""
     try:
-        if path.is_symlink() and not _inside(root, path):
-            return error(
-                "path-escape",
-                "a symbolic link that leads outside the fleet directory; "
-                "host files and overlays must stay inside it",
-                mark=file_mark(printable(display)),
-            )
-        mode = os.stat(path).st_mode
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            if not _inside(root, path):
+                return error(
+                    "path-escape",
+                    "a symbolic link that leads outside the fleet directory; "
+                    "host files and overlays must stay inside it",
+                    mark=file_mark(printable(display)),
+                )
+            mode = os.stat(path).st_mode
     except FileNotFoundError:
         return None  # missing: the caller says what that means
     except OSError as exc:  # a symbolic link loop, say

@@ -94,8 +94,14 @@ def _encoding_error(mark: Mark, seq: bytes) -> Diagnostic:
     return error("yaml-encoding", f"{what} not valid UTF-8; save the file as UTF-8", mark=mark)
 
 
+ALLOWED_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+"""The ASCII characters :data:`REFUSED` lets through."""
+
+
 def refused_characters(text: str, file: str) -> list[Diagnostic]:
     """One ``yaml-character`` error per character YAML does not allow in ``text``."""
+    if text.isascii() and not text.encode("ascii").translate(None, ALLOWED_ASCII):
+        return []  # nothing left once the allowed characters are taken out (at C speed)
     found: list[Diagnostic] = []
     for match in REFUSED.finditer(text):
         mark = Mark(file, *_position(text, match.start()))
