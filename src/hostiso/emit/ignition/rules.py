@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
-from hostiso.emit.ignition.dataurl import BAD_ESCAPE, decode_data_url
+from hostiso.emit.ignition.dataurl import BAD_ESCAPE, valid_data_url
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import NETWORKD_SUFFIXES, UNIT_SUFFIXES, URL_SCHEMES, USER_FIELDS
 from hostiso.emit.ignition.unitfile import parse_unit
@@ -29,16 +29,14 @@ _HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]*\]|[^/:\s{}|\\^`\[\]]*)(:\d*)?")
 
 def go_ext(name: str) -> str:
     """Go's ``path.Ext``: the suffix from the last dot of the last element."""
-    for i in range(len(name) - 1, -1, -1):
-        if name[i] == "/":
-            break
-        if name[i] == ".":
-            return name[i:]
-    return ""
+    dot = name.rfind(".")
+    return name[dot:] if dot > name.rfind("/") else ""
 
 
 def go_clean(p: str) -> str:
     """Go's ``path.Clean`` for an absolute path."""
+    if p.startswith("/") and "//" not in p and "/." not in p and (p == "/" or p[-1] != "/"):
+        return p  # no empty, "." or ".." element: already clean
     parts: list[str] = []
     for part in p.split("/"):
         if part == "..":
@@ -267,7 +265,7 @@ def check_url(
         )
         return
     if scheme == "data":
-        if decode_data_url(url) is None:
+        if not valid_data_url(url):
             yield error("ignition-data-url", f"invalid data URL {url[:60]!r}", path)
         return
     rest = url[len(scheme) + 1 :]

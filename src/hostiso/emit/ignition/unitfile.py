@@ -218,14 +218,17 @@ def _parse_short(text: str) -> tuple[frozenset[str], str | None]:
     return frozenset(sections), None
 
 
+_OPTION_STOP = re.compile("[=\r\n]")
+
+
 def _option(text: str, i: int) -> tuple[int, str | None]:
     """An option's name and value from ``i``: where the next step starts, or the error."""
-    stops = [j for j in (text.find(c, i) for c in "=\r\n") if j >= 0]
-    if not stops:
+    stop = _OPTION_STOP.search(text, i)
+    if stop is None:
         return len(text), "EOF"
-    if text[min(stops)] != "=":
-        return min(stops), "unexpected newline encountered while parsing option name"
-    line, i = _line(text, min(stops) + 1)
+    if stop.group() != "=":
+        return stop.start(), "unexpected newline encountered while parsing option name"
+    line, i = _line(text, stop.end())
     while line.strip(_ASCII_SPACE) and line.endswith("\\"):
         line, i = _line(text, i)
     return i, None
