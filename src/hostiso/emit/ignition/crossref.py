@@ -46,6 +46,8 @@ def _filesystem_refs(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def _paths_through_links(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
     links = [str(link.get("path") or "") for link in _storage_list(config, "links")]
+    if not links:
+        return
     for kind in _NODE_KINDS:
         for i, node in enumerate(_storage_list(config, kind)):
             node_path = str(node.get("path") or "")
@@ -62,12 +64,14 @@ def _paths_through_links(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
     severity = DUPLICATE_SEVERITY[ctx.version]
-    nodes = [
-        ((n.get("filesystem"), go_clean(str(n.get("path") or ""))), ("storage", k, i))
-        for k in _NODE_KINDS
-        for i, n in enumerate(_storage_list(config, k))
-    ]
-    yield from _dups(nodes, severity, "path")
+    nodes = [(k, i, n) for k in _NODE_KINDS for i, n in enumerate(_storage_list(config, k))]
+    keys = [(n.get("filesystem"), go_clean(str(n.get("path") or ""))) for _, _, n in nodes]
+    if len(set(keys)) < len(keys):  # else none can be a duplicate
+        yield from _dups(
+            [(key, ("storage", k, i)) for key, (k, i, _) in zip(keys, nodes, strict=True)],
+            severity,
+            "path",
+        )
     for section in ("systemd", "networkd"):
         units = [u for u in (config.get(section) or {}).get("units") or [] if isinstance(u, dict)]
         yield from _dups(
@@ -75,6 +79,8 @@ def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
         )
         for i, unit in enumerate(units):
             dropins = [d for d in unit.get("dropins") or [] if isinstance(d, dict)]
+            if not dropins:
+                continue
             yield from _dups(
                 [
                     (d.get("name"), (section, "units", i, "dropins", j))

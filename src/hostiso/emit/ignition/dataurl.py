@@ -28,11 +28,16 @@ def _percent_decode(text: str) -> bytes | None:
     return urllib.parse.unquote_to_bytes(text)
 
 
+def plain_data_url(url: str) -> bool:
+    """Whether ``url`` is ``data:,`` and valid percent-escaped data, as hostiso
+    writes data URLs (one match; these have no control character either)."""
+    return url.startswith("data:,") and _PLAIN_DATA.fullmatch(url, 6) is not None
+
+
 def valid_data_url(url: str) -> bool:
-    """Whether :func:`decode_data_url` accepts ``url``, without decoding it
-    (``data:,`` and percent-escaped data, as hostiso writes them, by one match)."""
+    """Whether :func:`decode_data_url` accepts ``url``, without decoding it."""
     if url.startswith("data:,"):
-        return _PLAIN_DATA.fullmatch(url, 6) is not None
+        return plain_data_url(url)
     return decode_data_url(url) is not None
 
 

@@ -8,11 +8,11 @@ structural pass found no type errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
-from hostiso.emit.ignition.dataurl import BAD_ESCAPE, valid_data_url
+from hostiso.emit.ignition.dataurl import BAD_ESCAPE, plain_data_url, valid_data_url
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import NETWORKD_SUFFIXES, UNIT_SUFFIXES, URL_SCHEMES, USER_FIELDS
 from hostiso.emit.ignition.unitfile import parse_unit
@@ -247,15 +247,21 @@ def _user(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def check_url(
     url: str, path: Path, ctx: Ctx, schemes: frozenset[str] | None = None
-) -> Iterator[Diagnostic]:
+) -> Iterable[Diagnostic]:
     """Problems Ignition's URL parsing and scheme check find in ``url``
     (``schemes``: those the spec takes, by default ``URL_SCHEMES[ctx.version]``)."""
+    allowed = URL_SCHEMES[ctx.version] if schemes is None else schemes
+    if "data" in allowed and plain_data_url(url):
+        return ()  # a data URL as hostiso writes them: nothing to find
+    return _url_problems(url, path, allowed)
+
+
+def _url_problems(url: str, path: Path, allowed_schemes: frozenset[str]) -> Iterator[Diagnostic]:
     if _CONTROL.search(url):
         yield error("ignition-url-invalid", "unable to parse url (control character)", path)
         return
     match = _URL_SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
-    allowed_schemes = URL_SCHEMES[ctx.version] if schemes is None else schemes
     if scheme not in allowed_schemes:
         allowed = ", ".join(sorted(allowed_schemes))
         yield error(
