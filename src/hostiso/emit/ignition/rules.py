@@ -47,17 +47,20 @@ def go_clean(p: str) -> str:
     return "/" + "/".join(parts)
 
 
-def abs_path(value: Any, path: Path, what: str) -> Iterator[Diagnostic]:
+def abs_path(value: Any, path: Path, what: str) -> list[Diagnostic]:
     """An error unless ``value`` is absolute; a warning unless it is also clean."""
     p = value if isinstance(value, str) else ""
     if not p.startswith("/"):
-        yield error("ignition-path-relative", f"{what}: path not absolute: {p!r}", path)
-    elif go_clean(p) != p:
-        yield warning(
-            "ignition-path-not-clean",
-            f"{what}: path is not fully simplified: {p!r} (clean: {go_clean(p)!r})",
-            path,
-        )
+        return [error("ignition-path-relative", f"{what}: path not absolute: {p!r}", path)]
+    if go_clean(p) != p:
+        return [
+            warning(
+                "ignition-path-not-clean",
+                f"{what}: path is not fully simplified: {p!r} (clean: {go_clean(p)!r})",
+                path,
+            )
+        ]
+    return []
 
 
 @_rule("Timeouts")
@@ -82,68 +85,74 @@ def _config_reference(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
         yield from check_url(source, (*path, "source"), ctx)
 
 
+# The rules below run for every file of every host: they return lists (no
+# generator to make and run down when, as almost always, there is nothing).
+
+
 @_rule("FileContents")
-def _file_contents(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _file_contents(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
+    out = []
     if (obj.get("compression") or "") not in ("", "gzip"):
-        yield error(
-            "ignition-compression",
-            f"invalid compression method {obj['compression']!r} (only gzip)",
-            (*path, "compression"),
+        out.append(
+            error(
+                "ignition-compression",
+                f"invalid compression method {obj['compression']!r} (only gzip)",
+                (*path, "compression"),
+            )
         )
     if obj.get("source"):
-        yield from check_url(obj["source"], (*path, "source"), ctx)
+        out.extend(check_url(obj["source"], (*path, "source"), ctx))
+    return out
 
 
 @_rule("Verification")
-def _verification(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _verification(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     value = obj.get("hash")
     if value is None:
-        return
+        return []
     where = (*path, "hash")
     function, sep, digest = value.partition("-")
     if not sep:
-        yield error("ignition-hash", f"malformed hash specifier {value!r}", where)
-    elif function != "sha512":
-        yield error("ignition-hash", f"unrecognized hash function {function!r}", where)
-    elif len(digest) != 128:
-        yield error(
-            "ignition-hash", f"incorrect size for hash sum ({len(digest)}, want 128)", where
-        )
-    elif not _HEX.match(digest):
-        yield error("ignition-hash", "hash sum is not hexadecimal", where)
+        return [error("ignition-hash", f"malformed hash specifier {value!r}", where)]
+    if function != "sha512":
+        return [error("ignition-hash", f"unrecognized hash function {function!r}", where)]
+    if len(digest) != 128:
+        message = f"incorrect size for hash sum ({len(digest)}, want 128)"
+        return [error("ignition-hash", message, where)]
+    if not _HEX.match(digest):
+        return [error("ignition-hash", "hash sum is not hexadecimal", where)]
+    return []
 
 
 @_rule("File", "Directory", "Link")
-def _node(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _node(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
+    out = abs_path(obj.get("path"), (*path, "path"), "node")
     if not obj.get("filesystem"):
-        yield error("ignition-filesystem-missing", "no filesystem specified", (*path, "filesystem"))
-    yield from abs_path(obj.get("path"), (*path, "path"), "node")
+        where = (*path, "filesystem")
+        out.insert(0, error("ignition-filesystem-missing", "no filesystem specified", where))
+    return out
 
 
 @_rule("File", "Directory")
-def _mode(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _mode(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     mode = obj.get("mode")
-    where = (*path, "mode")
     if mode is None:
-        yield warning("ignition-mode-unset", "permissions unset", where)
-    elif not 0 <= mode <= 0o7777:
-        yield error("ignition-mode-illegal", f"illegal file mode {mode} (0..4095)", where)
-    elif mode & 0o7000:
-        yield warning(
-            "ignition-mode-special-bits",
-            f"mode {mode:#o} has setuid/setgid/sticky bits, which Ignition 2.x silently drops",
-            where,
-        )
+        return [warning("ignition-mode-unset", "permissions unset", (*path, "mode"))]
+    if not 0 <= mode <= 0o7777:
+        message = f"illegal file mode {mode} (0..4095)"
+        return [error("ignition-mode-illegal", message, (*path, "mode"))]
+    if mode & 0o7000:
+        message = f"mode {mode:#o} has setuid/setgid/sticky bits, which Ignition 2.x silently drops"
+        return [warning("ignition-mode-special-bits", message, (*path, "mode"))]
+    return []
 
 
 @_rule("File")
-def _file(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _file(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     if obj.get("append") and obj.get("overwrite"):
-        yield error(
-            "ignition-append-overwrite",
-            "cannot set both append and overwrite to true",
-            (*path, "append"),
-        )
+        message = "cannot set both append and overwrite to true"
+        return [error("ignition-append-overwrite", message, (*path, "append"))]
+    return []
 
 
 @_rule("Link")

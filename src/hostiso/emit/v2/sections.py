@@ -68,12 +68,11 @@ _POINTERS = {"passwordHash", "uid"}
 
 def _user_fields(user: dict[str, Any], out: dict[str, Any]) -> None:
     for ign, clc_key in _USER_FIELDS:
-        if ign == "name" and "name" in user:
-            out["name"] = user["name"]
-        elif ign in _POINTERS:
-            set_given(out, ign, user.get(clc_key))
-        else:
-            set_if(out, ign, user.get(clc_key))
+        value = user.get(clc_key)
+        if (ign == "name" and "name" in user) or (ign in _POINTERS and value is not None):
+            out[ign] = value
+        elif value is not None:  # set_if writes nothing for None
+            set_if(out, ign, value)
 
 
 def convert_user(user: dict[str, Any]) -> dict[str, Any]:

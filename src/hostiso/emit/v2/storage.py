@@ -31,10 +31,12 @@ def _owner(node: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _node(item: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"filesystem": item.get("filesystem") or "root"}
-    set_given(out, "group", _owner(item.get("group")))
+    if item.get("group") is not None:
+        out["group"] = _owner(item["group"])
     set_given(out, "overwrite", item.get("overwrite"))
     out["path"] = item.get("path", "")
-    set_given(out, "user", _owner(item.get("user")))
+    if item.get("user") is not None:
+        out["user"] = _owner(item["user"])
     return out
 
 
