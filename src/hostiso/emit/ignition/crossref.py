@@ -74,26 +74,20 @@ def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
         )
     for section in ("systemd", "networkd"):
         units = [u for u in (config.get(section) or {}).get("units") or [] if isinstance(u, dict)]
-        yield from _dups(
-            [(u.get("name"), (section, "units", i)) for i, u in enumerate(units)], severity, "name"
-        )
+        yield from _named_dups(units, (section, "units"), severity)
         for i, unit in enumerate(units):
             dropins = [d for d in unit.get("dropins") or [] if isinstance(d, dict)]
-            if not dropins:
-                continue
-            yield from _dups(
-                [
-                    (d.get("name"), (section, "units", i, "dropins", j))
-                    for j, d in enumerate(dropins)
-                ],
-                severity,
-                "name",
-            )
+            yield from _named_dups(dropins, (section, "units", i, "dropins"), severity)
     for key in ("users", "groups"):
         items = [x for x in (config.get("passwd") or {}).get(key) or [] if isinstance(x, dict)]
-        yield from _dups(
-            [(x.get("name"), ("passwd", key, i)) for i, x in enumerate(items)], severity, "name"
-        )
+        yield from _named_dups(items, ("passwd", key), severity)
+
+
+def _named_dups(items: list[Obj], where: Path, severity: Severity) -> Iterable[Diagnostic]:
+    names = [x.get("name") for x in items]
+    if len(set(names)) == len(names):
+        return ()  # no two alike
+    return _dups([(n, (*where, i)) for i, n in enumerate(names)], severity, "name")
 
 
 def _dups(items: Iterable[tuple[Any, Path]], severity: Severity, leaf: str) -> Iterator[Diagnostic]:

@@ -88,22 +88,25 @@ def check_object(obj: Obj, typename: str, path: Path, ctx: Ctx) -> None:
         spec = fields.get(key)
         if spec is None:
             ctx.out.append(_unknown_key(key, ctx.schema[typename], (*path, key)))
-        elif type(value) is not spec[1] and value is not None:
+        elif type(value) is spec[1] or value is None:
+            continue
+        elif spec[2] is not None and type(value) is dict:
+            check_object(value, spec[2], (*path, key), ctx)
+        else:
             _check_field(value, spec, (*path, key), ctx)
     ctx.objects.append((typename, obj, path))
 
 
 def _check_field(value: Any, spec: Field, path: Path, ctx: Ctx) -> None:
-    """:func:`_check_value`, straight to the objects of an object or a list of them."""
-    if spec[2] is not None and type(value) is dict:
-        check_object(value, spec[2], path, ctx)
-    elif spec[3] is not None and type(value) is list and all(type(x) is dict for x in value):
+    """:func:`_check_value`, straight to a list's objects or a 64-bit int."""
+    if spec[3] is not None and type(value) is list and all(type(x) is dict for x in value):
         for i, item in enumerate(value):
             check_object(item, spec[3], (*path, i), ctx)
-    else:
+    elif not (type(value) is int and spec[0] == "int" and value in _INT64):
         _check_value(value, spec[0], path, ctx)
 
 
+_INT64 = range(-(2**63), 2**63)
 _EXACT: dict[str, type] = {"string": str, "bool": bool}
 _COMPILED: dict[int, tuple[Mapping[str, Mapping[str, str]], Fields]] = {}
 

@@ -86,9 +86,10 @@ def validate_ignition(config: Mapping[str, Any]) -> list[Diagnostic]:
     check_object(dict(config), "Config", (), ctx)
     if any(d.is_error for d in ctx.out):
         return ctx.out  # Ignition stops at an unmarshal (type) error.
+    rules_of, out = _RULES.get, ctx.out
     for typename, obj, path in ctx.objects:
-        for rule in _RULES.get(typename, ()):
-            ctx.out.extend(rule(obj, path, ctx))
+        for rule in rules_of(typename, ()):
+            out.extend(rule(obj, path, ctx))
     for whole in _WHOLE_RULES:
         ctx.out.extend(whole(dict(config), ctx))
     return ctx.out

@@ -60,12 +60,13 @@ def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] 
         )
         return None
     out: dict[str, Any] = {}
-    set_if(out, "compression", remote.get("compression"))
+    if remote:
+        set_if(out, "compression", remote.get("compression"))
     source = _source(contents, remote, path, ctx)
     if source is None:
         return None
     out["source"] = source
-    out["verification"] = verification(remote.get("verification"))
+    out["verification"] = verification(remote.get("verification")) if remote else {}
     return out
 
 
