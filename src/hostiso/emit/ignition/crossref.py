@@ -73,17 +73,25 @@ def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
             "path",
         )
     for section in ("systemd", "networkd"):
-        units = [u for u in (config.get(section) or {}).get("units") or [] if isinstance(u, dict)]
+        units = _items(config, section, "units")
         yield from _named_dups(units, (section, "units"), severity)
         for i, unit in enumerate(units):
-            dropins = [d for d in unit.get("dropins") or [] if isinstance(d, dict)]
-            yield from _named_dups(dropins, (section, "units", i, "dropins"), severity)
+            if unit.get("dropins"):
+                dropins = [d for d in unit["dropins"] if isinstance(d, dict)]
+                yield from _named_dups(dropins, (section, "units", i, "dropins"), severity)
     for key in ("users", "groups"):
-        items = [x for x in (config.get("passwd") or {}).get(key) or [] if isinstance(x, dict)]
-        yield from _named_dups(items, ("passwd", key), severity)
+        yield from _named_dups(_items(config, "passwd", key), ("passwd", key), severity)
+
+
+def _items(config: Obj, section: str, key: str) -> list[Obj]:
+    """The objects listed at ``config[section][key]``."""
+    found = (config.get(section) or {}).get(key)
+    return [x for x in found if isinstance(x, dict)] if found else []
 
 
 def _named_dups(items: list[Obj], where: Path, severity: Severity) -> Iterable[Diagnostic]:
+    if len(items) < 2:
+        return ()
     names = [x.get("name") for x in items]
     if len(set(names)) == len(names):
         return ()  # no two alike
