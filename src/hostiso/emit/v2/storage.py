@@ -43,21 +43,7 @@ def _node(item: dict[str, Any]) -> dict[str, Any]:
 def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] | None:
     contents = item.get("contents") or {}
     remote = contents.get("remote") or {}
-    # As ct counts them: an empty string is no source at all.
-    given = [k for k in ("local", "inline", "template") if contents.get(k) not in (None, "")]
-    if remote.get("url"):
-        given.append("remote.url")
-    if len(given) > 1:
-        known = (
-            "local, inline, template, remote.url"
-            if "template" in given
-            else ("local, inline, remote.url")
-        )
-        ctx.error(
-            "too-many-sources",
-            f"only one of the following can be set: {known} (got {', '.join(given)})",
-            (*path, "contents"),
-        )
+    if len(contents) > 1 and _too_many_sources(contents, remote, path, ctx):
         return None
     out: dict[str, Any] = {}
     if remote:
@@ -68,6 +54,29 @@ def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] 
     out["source"] = source
     out["verification"] = verification(remote.get("verification")) if remote else {}
     return out
+
+
+def _too_many_sources(
+    contents: dict[str, Any], remote: dict[str, Any], path: Path, ctx: Context
+) -> bool:
+    """An error if more than one source is given (as ct counts them: an empty
+    string is no source at all; a single key can be one source at most)."""
+    given = [k for k in ("local", "inline", "template") if contents.get(k) not in (None, "")]
+    if remote.get("url"):
+        given.append("remote.url")
+    if len(given) <= 1:
+        return False
+    known = (
+        "local, inline, template, remote.url"
+        if "template" in given
+        else ("local, inline, remote.url")
+    )
+    ctx.error(
+        "too-many-sources",
+        f"only one of the following can be set: {known} (got {', '.join(given)})",
+        (*path, "contents"),
+    )
+    return True
 
 
 def _source(
