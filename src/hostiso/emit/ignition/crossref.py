@@ -18,8 +18,7 @@ _NODE_KINDS = ("files", "directories", "links")
 
 
 def _storage_list(config: Obj, key: str) -> list[Obj]:
-    storage = config.get("storage") or {}
-    return [x for x in storage.get(key) or [] if isinstance(x, dict)]
+    return _items(config, "storage", key)
 
 
 def _filesystem_refs(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
