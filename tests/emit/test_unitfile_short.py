@@ -46,3 +46,25 @@ def test_examples() -> None:
     ]:
         assert unitfile._parse_short(text) == _lexer(text), text
         assert unitfile.parse_unit(text) == _lexer(text), text
+
+
+PLAIN_PIECES = st.sampled_from(
+    ["[Unit]", "[Match]", "[Install]", "\n", "\n", "Name=eth0", "A=b", "=", "# c", "; c",
+     "x", " ", "[", "]", "\\", "\r", "\t", "DNS=10.0.0.1"]
+)  # fmt: skip
+PLAIN_UNITS = st.lists(PLAIN_PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(PLAIN_UNITS)
+def test_plain_units_parse_as_the_lexer_does(text: str) -> None:
+    plain = unitfile._parse_simple(text)
+    assert plain is None or plain == _lexer(text), text
+    assert unitfile._parse_short(text) == _lexer(text), text
+
+
+def test_units_hostiso_writes_are_plain() -> None:
+    text = "[Match]\nName=eth0\n\n[Network]\nAddress=10.20.0.16/16\nDNS=10.20.0.2\n"
+    assert unitfile._parse_simple(text) == (frozenset({"Match", "Network"}), None)
+    assert unitfile._parse_simple("[Unit]\n# only a comment\n") == (frozenset(), None)
+    assert unitfile._parse_simple("A=b\n[Unit]\n") is None

@@ -45,12 +45,16 @@ def compile_with(clc: dict[str, Any], ctx: Context) -> Compiled:
     """The emitter registered for ``ctx.spec``, after the gate on what it lacks."""
     out = Compiled(None, ctx.diagnostics)
     out.diagnostics.extend(gate(clc, ctx.spec))
-    if any(d.is_error for d in out.diagnostics):
+    if _has_error(out.diagnostics):
         return out
     ignition = TARGETS[ctx.spec](clc, ctx)
-    if ignition is not None and not any(d.is_error for d in out.diagnostics):
+    if ignition is not None and not _has_error(out.diagnostics):
         out.ignition = ignition
     return out
+
+
+def _has_error(diagnostics: list[Diagnostic]) -> bool:
+    return bool(diagnostics) and any(d.is_error for d in diagnostics)
 
 
 def compile_host(host: Host, spec: str | None, layout: Layout) -> Compiled:

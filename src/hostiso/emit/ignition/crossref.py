@@ -18,8 +18,7 @@ _NODE_KINDS = ("files", "directories", "links")
 
 
 def _storage_list(config: Obj, key: str) -> list[Obj]:
-    storage = config.get("storage") or {}
-    return [x for x in storage.get(key) or [] if isinstance(x, dict)]
+    return _items(config, "storage", key)
 
 
 def _filesystem_refs(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
@@ -46,6 +45,8 @@ def _filesystem_refs(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def _paths_through_links(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
     links = [str(link.get("path") or "") for link in _storage_list(config, "links")]
+    if not links:
+        return
     for kind in _NODE_KINDS:
         for i, node in enumerate(_storage_list(config, kind)):
             node_path = str(node.get("path") or "")
@@ -62,32 +63,38 @@ def _paths_through_links(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def _duplicates(config: Obj, ctx: Ctx) -> Iterator[Diagnostic]:
     severity = DUPLICATE_SEVERITY[ctx.version]
-    nodes = [
-        ((n.get("filesystem"), go_clean(str(n.get("path") or ""))), ("storage", k, i))
-        for k in _NODE_KINDS
-        for i, n in enumerate(_storage_list(config, k))
-    ]
-    yield from _dups(nodes, severity, "path")
+    nodes = [(k, i, n) for k in _NODE_KINDS for i, n in enumerate(_storage_list(config, k))]
+    keys = [(n.get("filesystem"), go_clean(str(n.get("path") or ""))) for _, _, n in nodes]
+    if len(set(keys)) < len(keys):  # else none can be a duplicate
+        yield from _dups(
+            [(key, ("storage", k, i)) for key, (k, i, _) in zip(keys, nodes, strict=True)],
+            severity,
+            "path",
+        )
     for section in ("systemd", "networkd"):
-        units = [u for u in (config.get(section) or {}).get("units") or [] if isinstance(u, dict)]
-        yield from _dups(
-            [(u.get("name"), (section, "units", i)) for i, u in enumerate(units)], severity, "name"
-        )
+        units = _items(config, section, "units")
+        yield from _named_dups(units, (section, "units"), severity)
         for i, unit in enumerate(units):
-            dropins = [d for d in unit.get("dropins") or [] if isinstance(d, dict)]
-            yield from _dups(
-                [
-                    (d.get("name"), (section, "units", i, "dropins", j))
-                    for j, d in enumerate(dropins)
-                ],
-                severity,
-                "name",
-            )
+            if unit.get("dropins"):
+                dropins = [d for d in unit["dropins"] if isinstance(d, dict)]
+                yield from _named_dups(dropins, (section, "units", i, "dropins"), severity)
     for key in ("users", "groups"):
-        items = [x for x in (config.get("passwd") or {}).get(key) or [] if isinstance(x, dict)]
-        yield from _dups(
-            [(x.get("name"), ("passwd", key, i)) for i, x in enumerate(items)], severity, "name"
-        )
+        yield from _named_dups(_items(config, "passwd", key), ("passwd", key), severity)
+
+
+def _items(config: Obj, section: str, key: str) -> list[Obj]:
+    """The objects listed at ``config[section][key]``."""
+    found = (config.get(section) or {}).get(key)
+    return [x for x in found if isinstance(x, dict)] if found else []
+
+
+def _named_dups(items: list[Obj], where: Path, severity: Severity) -> Iterable[Diagnostic]:
+    if len(items) < 2:
+        return ()
+    names = [x.get("name") for x in items]
+    if len(set(names)) == len(names):
+        return ()  # no two alike
+    return _dups([(n, (*where, i)) for i, n in enumerate(names)], severity, "name")
 
 
 def _dups(items: Iterable[tuple[Any, Path]], severity: Severity, leaf: str) -> Iterator[Diagnostic]:

@@ -12,6 +12,10 @@ _TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
 _URL_UNSAFE = frozenset(' <>#"{}|\\^[]`')
 _MEDIA_TYPES = ("text", "image", "audio", "video", "application", "message", "multipart")
 _BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+# Non-base64 data: printable ASCII but the URL-unsafe characters, and "%" only
+# as the start of a valid escape (the checks of decode_data_url in one pass).
+_URL_CHARS = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in _URL_UNSAFE | {"%"})
+_PLAIN_DATA = re.compile(f"(?:[{re.escape(_URL_CHARS)}]|%[0-9A-Fa-f]{{2}})*")
 
 
 def _is_token(c: str) -> bool:
@@ -22,6 +26,19 @@ def _percent_decode(text: str) -> bytes | None:
     if BAD_ESCAPE.search(text):
         return None
     return urllib.parse.unquote_to_bytes(text)
+
+
+def plain_data_url(url: str) -> bool:
+    """Whether ``url`` is ``data:,`` and valid percent-escaped data, as hostiso
+    writes data URLs (one match; these have no control character either)."""
+    return url.startswith("data:,") and _PLAIN_DATA.fullmatch(url, 6) is not None
+
+
+def valid_data_url(url: str) -> bool:
+    """Whether :func:`decode_data_url` accepts ``url``, without decoding it."""
+    if url.startswith("data:,"):
+        return plain_data_url(url)
+    return decode_data_url(url) is not None
 
 
 def decode_data_url(url: str) -> bytes | None:

@@ -8,11 +8,11 @@ structural pass found no type errors.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
-from hostiso.emit.ignition.dataurl import BAD_ESCAPE, decode_data_url
+from hostiso.emit.ignition.dataurl import BAD_ESCAPE, plain_data_url, valid_data_url
 from hostiso.emit.ignition.structure import Ctx, Obj, RuleTable, registrar
 from hostiso.emit.ignition.tables import NETWORKD_SUFFIXES, UNIT_SUFFIXES, URL_SCHEMES, USER_FIELDS
 from hostiso.emit.ignition.unitfile import parse_unit
@@ -29,16 +29,14 @@ _HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]*\]|[^/:\s{}|\\^`\[\]]*)(:\d*)?")
 
 def go_ext(name: str) -> str:
     """Go's ``path.Ext``: the suffix from the last dot of the last element."""
-    for i in range(len(name) - 1, -1, -1):
-        if name[i] == "/":
-            break
-        if name[i] == ".":
-            return name[i:]
-    return ""
+    dot = name.rfind(".")
+    return name[dot:] if dot > name.rfind("/") else ""
 
 
 def go_clean(p: str) -> str:
     """Go's ``path.Clean`` for an absolute path."""
+    if p.startswith("/") and "//" not in p and "/." not in p and (p == "/" or p[-1] != "/"):
+        return p  # no empty, "." or ".." element: already clean
     parts: list[str] = []
     for part in p.split("/"):
         if part == "..":
@@ -49,17 +47,20 @@ def go_clean(p: str) -> str:
     return "/" + "/".join(parts)
 
 
-def abs_path(value: Any, path: Path, what: str) -> Iterator[Diagnostic]:
+def abs_path(value: Any, path: Path, what: str) -> list[Diagnostic]:
     """An error unless ``value`` is absolute; a warning unless it is also clean."""
     p = value if isinstance(value, str) else ""
     if not p.startswith("/"):
-        yield error("ignition-path-relative", f"{what}: path not absolute: {p!r}", path)
-    elif go_clean(p) != p:
-        yield warning(
-            "ignition-path-not-clean",
-            f"{what}: path is not fully simplified: {p!r} (clean: {go_clean(p)!r})",
-            path,
-        )
+        return [error("ignition-path-relative", f"{what}: path not absolute: {p!r}", path)]
+    if go_clean(p) != p:
+        return [
+            warning(
+                "ignition-path-not-clean",
+                f"{what}: path is not fully simplified: {p!r} (clean: {go_clean(p)!r})",
+                path,
+            )
+        ]
+    return []
 
 
 @_rule("Timeouts")
@@ -84,68 +85,74 @@ def _config_reference(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
         yield from check_url(source, (*path, "source"), ctx)
 
 
+# The rules below run for every file of every host: they return lists (no
+# generator to make and run down when, as almost always, there is nothing).
+
+
 @_rule("FileContents")
-def _file_contents(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _file_contents(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
+    out = []
     if (obj.get("compression") or "") not in ("", "gzip"):
-        yield error(
-            "ignition-compression",
-            f"invalid compression method {obj['compression']!r} (only gzip)",
-            (*path, "compression"),
+        out.append(
+            error(
+                "ignition-compression",
+                f"invalid compression method {obj['compression']!r} (only gzip)",
+                (*path, "compression"),
+            )
         )
     if obj.get("source"):
-        yield from check_url(obj["source"], (*path, "source"), ctx)
+        out.extend(check_url(obj["source"], (*path, "source"), ctx))
+    return out
 
 
 @_rule("Verification")
-def _verification(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _verification(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     value = obj.get("hash")
     if value is None:
-        return
+        return []
     where = (*path, "hash")
     function, sep, digest = value.partition("-")
     if not sep:
-        yield error("ignition-hash", f"malformed hash specifier {value!r}", where)
-    elif function != "sha512":
-        yield error("ignition-hash", f"unrecognized hash function {function!r}", where)
-    elif len(digest) != 128:
-        yield error(
-            "ignition-hash", f"incorrect size for hash sum ({len(digest)}, want 128)", where
-        )
-    elif not _HEX.match(digest):
-        yield error("ignition-hash", "hash sum is not hexadecimal", where)
+        return [error("ignition-hash", f"malformed hash specifier {value!r}", where)]
+    if function != "sha512":
+        return [error("ignition-hash", f"unrecognized hash function {function!r}", where)]
+    if len(digest) != 128:
+        message = f"incorrect size for hash sum ({len(digest)}, want 128)"
+        return [error("ignition-hash", message, where)]
+    if not _HEX.match(digest):
+        return [error("ignition-hash", "hash sum is not hexadecimal", where)]
+    return []
 
 
 @_rule("File", "Directory", "Link")
-def _node(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _node(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
+    out = abs_path(obj.get("path"), (*path, "path"), "node")
     if not obj.get("filesystem"):
-        yield error("ignition-filesystem-missing", "no filesystem specified", (*path, "filesystem"))
-    yield from abs_path(obj.get("path"), (*path, "path"), "node")
+        where = (*path, "filesystem")
+        out.insert(0, error("ignition-filesystem-missing", "no filesystem specified", where))
+    return out
 
 
 @_rule("File", "Directory")
-def _mode(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _mode(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     mode = obj.get("mode")
-    where = (*path, "mode")
     if mode is None:
-        yield warning("ignition-mode-unset", "permissions unset", where)
-    elif not 0 <= mode <= 0o7777:
-        yield error("ignition-mode-illegal", f"illegal file mode {mode} (0..4095)", where)
-    elif mode & 0o7000:
-        yield warning(
-            "ignition-mode-special-bits",
-            f"mode {mode:#o} has setuid/setgid/sticky bits, which Ignition 2.x silently drops",
-            where,
-        )
+        return [warning("ignition-mode-unset", "permissions unset", (*path, "mode"))]
+    if not 0 <= mode <= 0o7777:
+        message = f"illegal file mode {mode} (0..4095)"
+        return [error("ignition-mode-illegal", message, (*path, "mode"))]
+    if mode & 0o7000:
+        message = f"mode {mode:#o} has setuid/setgid/sticky bits, which Ignition 2.x silently drops"
+        return [warning("ignition-mode-special-bits", message, (*path, "mode"))]
+    return []
 
 
 @_rule("File")
-def _file(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def _file(obj: Obj, path: Path, ctx: Ctx) -> list[Diagnostic]:
     if obj.get("append") and obj.get("overwrite"):
-        yield error(
-            "ignition-append-overwrite",
-            "cannot set both append and overwrite to true",
-            (*path, "append"),
-        )
+        message = "cannot set both append and overwrite to true"
+        return [error("ignition-append-overwrite", message, (*path, "append"))]
+    return []
 
 
 @_rule("Link")
@@ -249,15 +256,21 @@ def _user(obj: Obj, path: Path, ctx: Ctx) -> Iterator[Diagnostic]:
 
 def check_url(
     url: str, path: Path, ctx: Ctx, schemes: frozenset[str] | None = None
-) -> Iterator[Diagnostic]:
+) -> Iterable[Diagnostic]:
     """Problems Ignition's URL parsing and scheme check find in ``url``
     (``schemes``: those the spec takes, by default ``URL_SCHEMES[ctx.version]``)."""
+    allowed = URL_SCHEMES[ctx.version] if schemes is None else schemes
+    if "data" in allowed and plain_data_url(url):
+        return ()  # a data URL as hostiso writes them: nothing to find
+    return _url_problems(url, path, allowed)
+
+
+def _url_problems(url: str, path: Path, allowed_schemes: frozenset[str]) -> Iterator[Diagnostic]:
     if _CONTROL.search(url):
         yield error("ignition-url-invalid", "unable to parse url (control character)", path)
         return
     match = _URL_SCHEME.match(url)
     scheme = match.group(1).lower() if match else ""
-    allowed_schemes = URL_SCHEMES[ctx.version] if schemes is None else schemes
     if scheme not in allowed_schemes:
         allowed = ", ".join(sorted(allowed_schemes))
         yield error(
@@ -267,7 +280,7 @@ def check_url(
         )
         return
     if scheme == "data":
-        if decode_data_url(url) is None:
+        if not valid_data_url(url):
             yield error("ignition-data-url", f"invalid data URL {url[:60]!r}", path)
         return
     rest = url[len(scheme) + 1 :]

@@ -16,12 +16,22 @@ from hostiso.diagnostics import Diagnostic, Path, error, warning
 Obj = dict[str, Any]
 
 
+Field = tuple[str, "type | None", "str | None", "str | None"]
+"""A key's spec; the type its values plainly have (strings, bools: nothing more
+to check); the object type of its value, or of its list's items."""
+Fields = dict[str, dict[str, Field]]
+
+
 @dataclass
 class Ctx:
     version: str
     schema: Mapping[str, Mapping[str, str]]
     out: list[Diagnostic] = field(default_factory=list)
     objects: list[tuple[str, Obj, Path]] = field(default_factory=list)
+    fields: Fields = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.fields = _fields(self.schema)
 
 
 Rule = Callable[[Obj, Path, Ctx], Iterable[Diagnostic]]
@@ -73,13 +83,55 @@ def _check_value(value: Any, spec: str, path: Path, ctx: Ctx) -> None:
 
 
 def check_object(obj: Obj, typename: str, path: Path, ctx: Ctx) -> None:
-    keys = ctx.schema[typename]
+    fields = ctx.fields[typename]
     for key, value in obj.items():
-        if key in keys:
-            _check_value(value, keys[key], (*path, key), ctx)
+        spec = fields.get(key)
+        if spec is None:
+            ctx.out.append(_unknown_key(key, ctx.schema[typename], (*path, key)))
+        elif type(value) is spec[1] or value is None:
+            continue
+        elif spec[2] is not None and type(value) is dict:
+            check_object(value, spec[2], (*path, key), ctx)
         else:
-            ctx.out.append(_unknown_key(key, keys, (*path, key)))
+            _check_field(value, spec, (*path, key), ctx)
     ctx.objects.append((typename, obj, path))
+
+
+def _check_field(value: Any, spec: Field, path: Path, ctx: Ctx) -> None:
+    """:func:`_check_value`, straight to a list's objects or a 64-bit int."""
+    if spec[3] is not None and type(value) is list and all(type(x) is dict for x in value):
+        for i, item in enumerate(value):
+            check_object(item, spec[3], (*path, i), ctx)
+    elif not (type(value) is int and spec[0] == "int" and value in _INT64):
+        _check_value(value, spec[0], path, ctx)
+
+
+_INT64 = range(-(2**63), 2**63)
+_EXACT: dict[str, type] = {"string": str, "bool": bool}
+_COMPILED: dict[int, tuple[Mapping[str, Mapping[str, str]], Fields]] = {}
+
+
+def _fields(schema: Mapping[str, Mapping[str, str]]) -> Fields:
+    """Each key of ``schema`` as a :data:`Field`; made once per schema table
+    (the tables are constants)."""
+    cached = _COMPILED.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        fields = {
+            name: {k: _field(spec, schema) for k, spec in keys.items()}
+            for name, keys in schema.items()
+        }
+        cached = _COMPILED[id(schema)] = (schema, fields)
+    return cached[1]
+
+
+def _field(spec: str, schema: Mapping[str, Mapping[str, str]]) -> Field:
+    item = spec.removesuffix("[]")
+    return (
+        spec,
+        _EXACT.get(spec),
+        spec if spec in schema else None,
+        item if spec.endswith("[]") and item in schema else None,
+    )
 
 
 def _type_error(spec: str, value: Any, path: Path) -> Diagnostic:

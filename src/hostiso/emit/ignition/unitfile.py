@@ -34,7 +34,7 @@ def parse_unit(text: str) -> tuple[frozenset[str], str | None]:
 @functools.lru_cache(maxsize=4096)
 def _parse_unit(text: str) -> tuple[frozenset[str], str | None]:
     if len(text) < LINE_MAX and text.isascii():
-        return _parse_short(text)
+        return _parse_simple(text) or _parse_short(text)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: Go's JSON decoder makes them U+FFFD
@@ -185,6 +185,30 @@ class _UnitLexer:
 _ASCII_SPACE = "".join(c for c in _GO_SPACE if c.isascii())
 
 
+# A line of a plain unit: a section header alone, a comment, an option whose
+# line starts with its name, or nothing; no carriage return, no backslash.
+_PLAIN_LINE = r"(?:\[[^\]\n\r]*\]|[#;][^\n\r\\]*|[^\s\[#;=\\][^\n\r\\=]*=[^\n\r\\]*|)"
+_PLAIN_UNIT = re.compile(f"(?:{_PLAIN_LINE}\n)*{_PLAIN_LINE}")
+
+
+def _parse_simple(text: str) -> tuple[frozenset[str], None] | None:
+    """:func:`_parse_short`'s result for a plain unit (one match and a pass over
+    its lines, as hostiso writes units), or None for any other text."""
+    if _PLAIN_UNIT.fullmatch(text) is None:
+        return None
+    sections: set[str] = set()
+    section: str | None = None
+    for line in text.split("\n"):
+        first = line[:1]
+        if first == "[":
+            section = line[1:-1]
+        elif first and first not in "#;":
+            if section is None:
+                return None  # an option before any section: not plain
+            sections.add(section)
+    return frozenset(sections), None
+
+
 def _parse_short(text: str) -> tuple[frozenset[str], str | None]:
     """:class:`_UnitLexer`'s result for an ASCII unit shorter than ``LINE_MAX``, by
     string searches: no line can be too long, one buffer holds it all, and
@@ -218,14 +242,17 @@ def _parse_short(text: str) -> tuple[frozenset[str], str | None]:
     return frozenset(sections), None
 
 
+_OPTION_STOP = re.compile("[=\r\n]")
+
+
 def _option(text: str, i: int) -> tuple[int, str | None]:
     """An option's name and value from ``i``: where the next step starts, or the error."""
-    stops = [j for j in (text.find(c, i) for c in "=\r\n") if j >= 0]
-    if not stops:
+    stop = _OPTION_STOP.search(text, i)
+    if stop is None:
         return len(text), "EOF"
-    if text[min(stops)] != "=":
-        return min(stops), "unexpected newline encountered while parsing option name"
-    line, i = _line(text, min(stops) + 1)
+    if stop.group() != "=":
+        return stop.start(), "unexpected newline encountered while parsing option name"
+    line, i = _line(text, stop.end())
     while line.strip(_ASCII_SPACE) and line.endswith("\\"):
         line, i = _line(text, i)
     return i, None

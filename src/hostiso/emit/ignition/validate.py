@@ -82,16 +82,17 @@ def validate_ignition(config: Mapping[str, Any]) -> list[Diagnostic]:
     if problem is not None:
         return [problem]
     assert version is not None
-    ctx = Ctx(version, SCHEMAS[version])
-    check_object(dict(config), "Config", (), ctx)
-    if any(d.is_error for d in ctx.out):
+    ctx, whole_config = Ctx(version, SCHEMAS[version]), dict(config)
+    check_object(whole_config, "Config", (), ctx)
+    if ctx.out and any(d.is_error for d in ctx.out):
         return ctx.out  # Ignition stops at an unmarshal (type) error.
+    rules_of, out = _RULES.get, ctx.out
     for typename, obj, path in ctx.objects:
-        for rule in _RULES.get(typename, ()):
-            ctx.out.extend(rule(obj, path, ctx))
-    for whole in _WHOLE_RULES:
-        ctx.out.extend(whole(dict(config), ctx))
-    return ctx.out
+        for rule in rules_of(typename, ()):
+            out.extend(rule(obj, path, ctx))
+    for whole in _WHOLE_RULES:  # they only read the config
+        out.extend(whole(whole_config, ctx))
+    return out
 
 
 def _version_of(config: Mapping[str, Any]) -> Any:

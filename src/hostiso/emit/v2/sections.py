@@ -22,7 +22,8 @@ def convert_systemd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     for i, unit in enumerate((clc.get("systemd") or {}).get("units") or []):
         out: dict[str, Any] = {}
         set_if(out, "contents", unit.get("contents"))
-        set_if(out, "dropins", _dropins(unit))
+        if unit.get("dropins"):  # set_if: only a non-empty list is written
+            out["dropins"] = _dropins(unit)
         set_if(out, "enable", unit.get("enable"))
         set_given(out, "enabled", unit.get("enabled"))
         set_if(out, "mask", unit.get("mask"))
@@ -39,7 +40,8 @@ def convert_networkd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     for i, unit in enumerate((clc.get("networkd") or {}).get("units") or []):
         out: dict[str, Any] = {}
         set_if(out, "contents", unit.get("contents"))
-        set_if(out, "dropins", _dropins(unit))
+        if unit.get("dropins"):
+            out["dropins"] = _dropins(unit)
         out["name"] = unit.get("name", "")
         ctx.origins[("networkd", "units", len(units))] = ("networkd", "units", i)
         units.append(out)
@@ -68,12 +70,11 @@ _POINTERS = {"passwordHash", "uid"}
 
 def _user_fields(user: dict[str, Any], out: dict[str, Any]) -> None:
     for ign, clc_key in _USER_FIELDS:
-        if ign == "name" and "name" in user:
-            out["name"] = user["name"]
-        elif ign in _POINTERS:
-            set_given(out, ign, user.get(clc_key))
-        else:
-            set_if(out, ign, user.get(clc_key))
+        value = user.get(clc_key)
+        if (ign == "name" and "name" in user) or (ign in _POINTERS and value is not None):
+            out[ign] = value
+        elif value is not None:  # set_if writes nothing for None
+            set_if(out, ign, value)
 
 
 def convert_user(user: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +99,10 @@ def convert_group(group: dict[str, Any]) -> dict[str, Any]:
 def convert_passwd(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     passwd = clc.get("passwd") or {}
     out: dict[str, Any] = {}
-    set_if(out, "groups", [convert_group(g) for g in passwd.get("groups") or []])
-    set_if(out, "users", [convert_user(u) for u in passwd.get("users") or []])
+    if passwd.get("groups"):
+        out["groups"] = [convert_group(g) for g in passwd["groups"]]
+    if passwd.get("users"):
+        out["users"] = [convert_user(u) for u in passwd["users"]]
     for i, user in enumerate(passwd.get("users") or []):  # one output user per input user
         ctx.origins[("passwd", "users", i)] = ("passwd", "users", i)
         if isinstance(user, dict) and "create" in user:
@@ -111,12 +114,14 @@ def convert_ignition(clc: dict[str, Any], ctx: Context) -> dict[str, Any]:
     ign = clc.get("ignition") or {}
     config: dict[str, Any] = {}
     cfg = ign.get("config") or {}
-    set_if(config, "append", [source_ref(a) for a in cfg.get("append") or []])
+    if cfg.get("append"):
+        config["append"] = [source_ref(a) for a in cfg["append"]]
     if cfg.get("replace") is not None:  # a pointer in ct: `replace: {}` is still written
         config["replace"] = source_ref(cfg["replace"])
     tls: dict[str, Any] = {}
     cas = ((ign.get("security") or {}).get("tls") or {}).get("certificate_authorities")
-    set_if(tls, "certificateAuthorities", [source_ref(c) for c in cas or []])
+    if cas:
+        tls["certificateAuthorities"] = [source_ref(c) for c in cas]
     timeouts: dict[str, Any] = {}
     t = ign.get("timeouts") or {}
     set_given(timeouts, "httpResponseHeaders", t.get("http_response_headers"))

@@ -31,40 +31,52 @@ def _owner(node: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _node(item: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"filesystem": item.get("filesystem") or "root"}
-    set_given(out, "group", _owner(item.get("group")))
+    if item.get("group") is not None:
+        out["group"] = _owner(item["group"])
     set_given(out, "overwrite", item.get("overwrite"))
     out["path"] = item.get("path", "")
-    set_given(out, "user", _owner(item.get("user")))
+    if item.get("user") is not None:
+        out["user"] = _owner(item["user"])
     return out
 
 
 def _contents(item: dict[str, Any], path: Path, ctx: Context) -> dict[str, Any] | None:
     contents = item.get("contents") or {}
     remote = contents.get("remote") or {}
-    # As ct counts them: an empty string is no source at all.
-    given = [k for k in ("local", "inline", "template") if contents.get(k) not in (None, "")]
-    if remote.get("url"):
-        given.append("remote.url")
-    if len(given) > 1:
-        known = (
-            "local, inline, template, remote.url"
-            if "template" in given
-            else ("local, inline, remote.url")
-        )
-        ctx.error(
-            "too-many-sources",
-            f"only one of the following can be set: {known} (got {', '.join(given)})",
-            (*path, "contents"),
-        )
+    if len(contents) > 1 and _too_many_sources(contents, remote, path, ctx):
         return None
     out: dict[str, Any] = {}
-    set_if(out, "compression", remote.get("compression"))
+    if remote:
+        set_if(out, "compression", remote.get("compression"))
     source = _source(contents, remote, path, ctx)
     if source is None:
         return None
     out["source"] = source
-    out["verification"] = verification(remote.get("verification"))
+    out["verification"] = verification(remote.get("verification")) if remote else {}
     return out
+
+
+def _too_many_sources(
+    contents: dict[str, Any], remote: dict[str, Any], path: Path, ctx: Context
+) -> bool:
+    """An error if more than one source is given (as ct counts them: an empty
+    string is no source at all; a single key can be one source at most)."""
+    given = [k for k in ("local", "inline", "template") if contents.get(k) not in (None, "")]
+    if remote.get("url"):
+        given.append("remote.url")
+    if len(given) <= 1:
+        return False
+    known = (
+        "local, inline, template, remote.url"
+        if "template" in given
+        else ("local, inline, remote.url")
+    )
+    ctx.error(
+        "too-many-sources",
+        f"only one of the following can be set: {known} (got {', '.join(given)})",
+        (*path, "contents"),
+    )
+    return True
 
 
 def _source(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hostiso.diagnostics import Diagnostic, Path, error, warning
@@ -39,7 +39,7 @@ def check_path(value: Any, where: Path, what: str) -> Iterator[Diagnostic]:
         )
 
 
-def url(value: str, where: Path, ctx: Ctx) -> Iterator[Diagnostic]:
+def url(value: str, where: Path, ctx: Ctx) -> Iterable[Diagnostic]:
     return check_url(value, where, ctx, URL_SCHEMES[ctx.version])
 
 
