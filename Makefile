@@ -32,6 +32,8 @@ help: ## list the targets
 $(VENV_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	@# bytecode now: with PYTHONDONTWRITEBYTECODE set, every run would compile hostiso again
+	$(VENV)/bin/python -m compileall -q src
 	@touch $@
 
 # The venv stamp is order-only: reinstalling must not rebuild every host;
