@@ -234,3 +234,18 @@ def test_a_build_killed_at_any_point_then_rebuilt_equals_a_cold_build(tmp_path: 
         proc.wait()
         (root / "build/.lock").unlink(missing_ok=True)
         assert_like_cold(root, tmp_path, build(root))
+
+
+def test_a_fleet_check_record_is_known_by_its_content_alone() -> None:
+    """The same record, its strings shared differently (a whole-fleet run, a team's
+    pickled records, a one-host run), has one digest: else every edit of a
+    10,000-host fleet ran every fleet check again."""
+    from types import SimpleNamespace
+
+    from hostiso.pipeline.stages import record_digest
+
+    shared = "10.0.0.1" + str(len(BASE))  # one object, twice
+    apart = ["10.0.0.1" + str(len(BASE)) for _ in range(2)]  # two equal objects
+    one = SimpleNamespace(claim=(("address", shared), ("gateway", shared)), facts=None)
+    two = SimpleNamespace(claim=(("address", apart[0]), ("gateway", apart[1])), facts=None)
+    assert record_digest(one) == record_digest(two)  # type: ignore[arg-type]

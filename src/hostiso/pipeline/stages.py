@@ -123,11 +123,16 @@ def _label(job: Job, host: Host) -> str:
 
 
 def record_digest(job: Job) -> str:
+    """A digest of the host's fleet-check record, by its content alone: marshal's
+    version 0 writes no back-references and no interning, which its newer formats
+    add wherever an object is shared, so the same record (from a whole-fleet run,
+    a team partner or a one-host run) would digest differently and every edit
+    would run the fleet checks again."""
     if job.claim is None and job.facts is None:
         return ""
     claim: Any = None if job.claim is None else tuple(job.claim)
     facts: Any = None if job.facts is None else tuple(job.facts)
-    return records.digest_bytes(marshal.dumps((claim, facts)))
+    return records.digest_bytes(marshal.dumps((claim, facts), 0))
 
 
 def _needs_certificates(host: Host) -> bool:
