@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from hostiso.diagnostics.clip import LONG_WORD, clip_text
+from hostiso.diagnostics.clip import LONG_WORD, clip_text, one_line, printable
 from hostiso.diagnostics.redact import hide_url_password
 
 Path = tuple[str | int, ...]
@@ -61,17 +61,18 @@ class Diagnostic:
     """A problem with a key itself: placed at the key rather than its value."""
 
     def __post_init__(self) -> None:
-        """A message never carries a URL's password (a value quoted as is), nor a
-        long value whole (:mod:`.clip`); nor does a related note."""
-        message = self.message
+        """A message never carries a URL's password (a value quoted as is), a
+        control character, nor a long value whole (:mod:`.clip`); nor does a
+        related note."""
+        message = printable(self.message)
         if "://" in message:
             message = hide_url_password(message)
         if len(message) > LONG_WORD:
             message = clip_text(message)
         if message is not self.message:
             object.__setattr__(self, "message", message)
-        if any(len(note) > LONG_WORD for note, _ in self.related):
-            related = tuple((clip_text(note), mark) for note, mark in self.related)
+        if any(len(note) > LONG_WORD or not note.isprintable() for note, _ in self.related):
+            related = tuple((clip_text(printable(note)), mark) for note, mark in self.related)
             object.__setattr__(self, "related", related)
 
     @property
@@ -141,4 +142,4 @@ def format_path(path: Path) -> str:
             out += f"[{part}]"
         else:
             out += f".{part}" if out else part
-    return clip_text(out)
+    return clip_text(one_line(out))
