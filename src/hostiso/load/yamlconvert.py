@@ -10,6 +10,7 @@ cannot read) are collected as diagnostics, in document order.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
@@ -150,13 +151,9 @@ def _collection_tag(tag: str, mark: Mark) -> Diagnostic:
 
 def _duplicate_key(key: str, earlier: Node, key_mark: Mark) -> Diagnostic:
     first = earlier.key_mark or earlier.mark
-    return Diagnostic(
-        error("duplicate-key", "").severity,
-        "duplicate-key",
-        f"duplicate key '{key}' (first set at line {first.line})",
-        mark=key_mark,
-        related=(("first set here", first),),
-    )
+    message = f"duplicate key '{key}' (first set at line {first.line})"
+    found = error("duplicate-key", message, mark=key_mark)
+    return replace(found, related=(("first set here", first),))
 
 
 def _block(lines: list[str], node: yaml.ScalarNode, value: str) -> Block | None:
